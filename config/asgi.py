@@ -1,0 +1,8 @@
+"""ASGI entry point, for servers that speak ASGI; production uses gunicorn on config.wsgi."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+application = get_asgi_application()

@@ -1,0 +1,12 @@
+"""Top-level routes: the admin, the API (v1) and the health check."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from incidents.api.health import healthz
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("incidents.api.urls")),
+    path("healthz", healthz, name="healthz"),
+]

@@ -1,0 +1,33 @@
+"""limit/offset paging (SPEC §2): default 50, at most 1000, and a 400 for anything else."""
+
+from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
+
+MAX_LIMIT = 1000
+
+
+def _parse(
+    request, name: str, default: int | None, minimum: int, maximum: int | None
+) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError({name: [f"Must be an integer, not {raw!r}."]}) from None
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f"between {minimum} and {maximum}" if maximum is not None else f"{minimum} or more"
+        raise ValidationError({name: [f"Must be {bound}, not {value}."]})
+    return value
+
+
+class LimitOffsetPagination(pagination.LimitOffsetPagination):
+    default_limit = 50
+    max_limit = MAX_LIMIT
+
+    def get_limit(self, request):
+        return _parse(request, self.limit_query_param, self.default_limit, 1, self.max_limit)
+
+    def get_offset(self, request):
+        return _parse(request, self.offset_query_param, 0, 0, None)

@@ -1,0 +1,540 @@
+"""Validation of an incident document (SPEC §1/§4 shape), the one check every entry point runs.
+
+`clean_incident` turns a document — from the API, an import file or the admin — into a
+`CleanIncident` of model-ready values, or raises one Django `ValidationError` whose keys name
+each offending field by path (`participants[1].country`, `details.closest_approach_m`).
+It runs no query per record: regions, platforms and existing sources come from a `Lookups`.
+"""
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django_countries import countries
+
+from incidents.choices import (
+    DatePrecision,
+    DisputeType,
+    IncidentKind,
+    IncidentStatus,
+    Verification,
+    Zone,
+)
+from incidents.geometry import TrackError, analyse_track, parse_track
+from incidents.models import (
+    Citation,
+    Incident,
+    InterceptDetails,
+    MedianLineCrossingDetails,
+    NavigationDisputeDetails,
+    Participant,
+    Platform,
+    Region,
+    Source,
+)
+
+INCIDENT_FIELDS = [
+    "external_id",
+    "kind",
+    "title",
+    "summary",
+    "occurred_on",
+    "occurred_at",
+    "date_precision",
+    "region",
+    "location_name",
+    "latitude",
+    "longitude",
+    "conduct",
+]
+PARTICIPANT_FIELDS = [
+    "country",
+    "role",
+    "force",
+    "platform",
+    "platform_detail",
+    "count",
+]
+SOURCE_FIELDS = ["url", "publisher", "title", "published_on", "type"]
+CITATION_FIELDS = [*SOURCE_FIELDS, "quote"]
+DETAIL_MODELS = {
+    IncidentKind.INTERCEPT: InterceptDetails,
+    IncidentKind.MEDIAN_LINE_CROSSING: MedianLineCrossingDetails,
+    IncidentKind.NAVIGATION_DISPUTE: NavigationDisputeDetails,
+}
+DETAIL_FIELDS = {
+    IncidentKind.INTERCEPT: [
+        "domain",
+        "closest_approach_m",
+        "closest_approach_text",
+        "maneuvers",
+    ],
+    IncidentKind.MEDIAN_LINE_CROSSING: [
+        "aircraft_count",
+        "vessel_count",
+        "aircraft_total_reported",
+        "period_start",
+        "period_end",
+        "track",
+    ],
+    IncidentKind.NAVIGATION_DISPUTE: ["dispute_types", "feature", "zone"],
+}
+# Computed and returned by the registry; accepted back (an export re-imported) but never read.
+READ_ONLY_DETAIL_FIELDS = {"track_analysis"}
+# Local dates run up to 14 hours ahead of UTC (Line Islands), so "today" is taken there.
+LATEST_UTC_OFFSET = dt.timedelta(hours=14)
+
+
+@dataclass
+class Lookups:
+    """What validation needs from the database, loaded once for a whole batch."""
+
+    regions: set[str]
+    platforms_by_key: dict[str, Platform]  # slug and lower-cased name -> platform
+
+    @classmethod
+    def load(cls) -> "Lookups":
+        platforms: dict[str, Platform] = {}
+        for platform in Platform.objects.all():
+            platforms.setdefault(platform.name.lower(), platform)
+        for platform in Platform.objects.all():
+            platforms[platform.slug] = platform
+        return cls(
+            regions=set(Region.objects.values_list("slug", flat=True)),
+            platforms_by_key=platforms,
+        )
+
+    def platform(self, key: str) -> Platform | None:
+        return self.platforms_by_key.get(key) or self.platforms_by_key.get(key.lower())
+
+    def add_platform(self, platform: Platform) -> None:
+        self.platforms_by_key[platform.slug] = platform
+        self.platforms_by_key.setdefault(platform.name.lower(), platform)
+
+
+@dataclass
+class CleanIncident:
+    """Model-ready values of one incident document, checked."""
+
+    fields: dict[str, Any]
+    participants: list[dict[str, Any]]
+    citations: list[dict[str, Any]]  # source fields plus "quote"
+    details: dict[str, Any] | None
+    status: str = IncidentStatus.DRAFT
+    retraction_reason: str | None = None
+    disputed: bool = False
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.by_path: dict[str, list[str]] = {}
+
+    def add(self, path: str, message: str) -> None:
+        self.by_path.setdefault(path, []).append(message)
+
+    def add_django(self, path: str, error: ValidationError) -> None:
+        for message in error.messages:
+            self.add(path, message)
+
+
+def _clean_model_field(model, name: str, value, errors: _Errors, path: str):
+    """Coerce and validate one value with the model field's own rules (type, length, choices)."""
+    model_field = model._meta.get_field(name)
+    if value is None or (value == "" and model_field.null):
+        if model_field.null:
+            return None
+        if model_field.has_default():
+            return model_field.get_default()
+        if model_field.blank:
+            return ""
+        errors.add(path, "This field is required.")
+        return None
+    internal_type = model_field.get_internal_type()
+    if isinstance(value, dict | list) and internal_type != "JSONField":
+        errors.add(path, f"Expected a single value, not {type(value).__name__}.")
+        return None
+    if isinstance(value, bool) and internal_type in {
+        "FloatField",
+        "PositiveIntegerField",
+    }:
+        errors.add(path, "Expected a number, not true/false.")
+        return None
+    if (
+        isinstance(value, float)
+        and internal_type == "PositiveIntegerField"
+        and not value.is_integer()
+    ):
+        errors.add(path, f"Expected a whole number, not {value}.")
+        return None
+    try:
+        cleaned = model_field.clean(value, None)
+    except ValidationError as error:
+        errors.add_django(path, error)
+        return None
+    if isinstance(cleaned, float) and not math.isfinite(cleaned):
+        errors.add(path, "Expected a finite number.")
+        return None
+    return cleaned
+
+
+def _check_keys(data: dict, allowed: set[str], path: str, errors: _Errors) -> None:
+    for key in sorted(set(data) - allowed):
+        errors.add(f"{path}{key}", "Unknown field.")
+
+
+def _today_anywhere() -> dt.date:
+    return (timezone.now() + LATEST_UTC_OFFSET).date()
+
+
+def clean_incident(
+    data: dict,
+    *,
+    lookups: Lookups,
+    current_status: str | None = None,
+    accept_status: bool = False,
+) -> CleanIncident:
+    """Validate a whole incident document; raise one ValidationError naming every problem.
+
+    `accept_status` lets an import file carry `status`/`retraction_reason`/`verification`
+    (SPEC §4); through the API and the admin those change only by publish/retract/dispute.
+    """
+    errors = _Errors()
+    if not isinstance(data, dict):
+        raise ValidationError({"non_field_errors": ["An incident must be a JSON object."]})
+    allowed = {
+        *INCIDENT_FIELDS,
+        "participants",
+        "sources",
+        "details",
+        "disputed",
+        # Read-only fields a client gets back; accepted (and ignored) so a fetched or
+        # exported record can be sent back as it is.
+        "id",
+        "status",
+        "retraction_reason",
+        "verification",
+        "created_at",
+        "updated_at",
+    }
+    _check_keys(data, allowed, "", errors)
+
+    fields: dict[str, Any] = {}
+    for name in INCIDENT_FIELDS:
+        if name == "region":
+            continue
+        value = data.get(name)
+        if name in {"title", "kind", "occurred_on"} and (value is None or str(value).strip() == ""):
+            errors.add(
+                name,
+                "This field is required." if name != "title" else "This field may not be blank.",
+            )
+            continue
+        fields[name] = _clean_model_field(Incident, name, value, errors, name)
+    for name in ("summary", "external_id", "location_name"):
+        if isinstance(fields.get(name), str):
+            fields[name] = fields[name].strip() if name != "summary" else fields[name]
+    if fields.get("external_id") == "":
+        fields["external_id"] = None
+    if fields.get("location_name") == "":
+        fields["location_name"] = None
+    if fields.get("date_precision") in (None, ""):
+        fields["date_precision"] = DatePrecision.DAY
+    if fields.get("conduct") in (None, ""):
+        fields["conduct"] = "unknown"
+    if isinstance(fields.get("title"), str):
+        fields["title"] = fields["title"].strip()
+
+    region = data.get("region")
+    if region in (None, ""):
+        errors.add("region", "This field is required.")
+    elif not isinstance(region, str) or region not in lookups.regions:
+        errors.add(
+            "region",
+            f"Unknown region {region!r}; use one of {sorted(lookups.regions)}.",
+        )
+    else:
+        fields["region_id"] = region
+
+    _check_dates(fields, errors)
+    _check_coordinates(fields, errors)
+
+    participants = _clean_participants(data.get("participants"), lookups, errors)
+    citations = _clean_citations(data.get("sources"), errors)
+    kind = fields.get("kind")
+    details = _clean_details(kind, data.get("details"), errors) if kind else None
+
+    clean = CleanIncident(
+        fields=fields, participants=participants, citations=citations, details=details
+    )
+    clean.disputed = _clean_disputed(data, accept_status, errors)
+    if accept_status:
+        _clean_status(data, clean, errors)
+    elif current_status is not None:
+        clean.status = current_status
+    if errors.by_path:
+        raise ValidationError(errors.by_path)
+    return clean
+
+
+def _clean_disputed(data: dict, accept_status: bool, errors: _Errors) -> bool:
+    disputed = data.get("disputed")
+    if disputed is not None and not isinstance(disputed, bool):
+        errors.add("disputed", "Must be true or false.")
+        return False
+    verification = data.get("verification")
+    if accept_status and verification is not None:
+        if verification not in Verification.values:
+            errors.add("verification", f"Unknown verification {verification!r}.")
+        # Of verification only `disputed` is read from a file (SPEC §4); the rest is derived.
+        return verification == Verification.DISPUTED
+    return bool(disputed)
+
+
+def _clean_status(data: dict, clean: CleanIncident, errors: _Errors) -> None:
+    status = data.get("status") or IncidentStatus.DRAFT
+    if status not in IncidentStatus.values:
+        errors.add("status", f"Unknown status {status!r}; use one of {IncidentStatus.values}.")
+        return
+    clean.status = status
+    reason = data.get("retraction_reason")
+    if reason is not None and not isinstance(reason, str):
+        errors.add("retraction_reason", "Must be text.")
+        return
+    reason = (reason or "").strip() or None
+    if status == IncidentStatus.RETRACTED and not reason:
+        errors.add("retraction_reason", "A retracted incident needs a retraction reason.")
+    clean.retraction_reason = reason if status == IncidentStatus.RETRACTED else None
+
+
+def _check_dates(fields: dict, errors: _Errors) -> None:
+    occurred_on = fields.get("occurred_on")
+    if not isinstance(occurred_on, dt.date):
+        return
+    if occurred_on > _today_anywhere():
+        errors.add("occurred_on", f"{occurred_on.isoformat()} is in the future.")
+    precision = fields.get("date_precision")
+    if precision == DatePrecision.MONTH and occurred_on.day != 1:
+        errors.add(
+            "occurred_on",
+            "With date_precision month, occurred_on must be the 1st of the month.",
+        )
+    if precision == DatePrecision.YEAR and (occurred_on.month, occurred_on.day) != (
+        1,
+        1,
+    ):
+        errors.add("occurred_on", "With date_precision year, occurred_on must be 1 January.")
+    occurred_at = fields.get("occurred_at")
+    if isinstance(occurred_at, dt.datetime):
+        if timezone.is_naive(occurred_at):
+            errors.add("occurred_at", "Give a time zone (UTC, e.g. 2023-05-26T02:15:00Z).")
+            return
+        utc_date = occurred_at.astimezone(dt.UTC).date()
+        if abs((utc_date - occurred_on).days) > 1:
+            errors.add(
+                "occurred_at",
+                f"Its date {utc_date.isoformat()} (UTC) is more than a day from occurred_on "
+                f"{occurred_on.isoformat()}.",
+            )
+        if occurred_at > timezone.now():
+            errors.add("occurred_at", "It is in the future.")
+        fields["occurred_at"] = occurred_at.astimezone(dt.UTC)
+
+
+def _check_coordinates(fields: dict, errors: _Errors) -> None:
+    latitude, longitude = fields.get("latitude"), fields.get("longitude")
+    if (latitude is None) != (longitude is None):
+        errors.add(
+            "latitude" if latitude is None else "longitude",
+            "Give both latitude and longitude, or neither.",
+        )
+    if latitude is not None and not -90 <= latitude <= 90:
+        errors.add("latitude", f"{latitude} is outside -90..90.")
+    if longitude is not None and not -180 <= longitude <= 180:
+        errors.add("longitude", f"{longitude} is outside -180..180.")
+
+
+def _clean_participants(items, lookups: Lookups, errors: _Errors) -> list[dict]:
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        errors.add("participants", "Must be a list of participants.")
+        return []
+    participants = []
+    for index, item in enumerate(items):
+        path = f"participants[{index}]."
+        if not isinstance(item, dict):
+            errors.add(f"participants[{index}]", "Must be an object.")
+            continue
+        _check_keys(item, set(PARTICIPANT_FIELDS), path, errors)
+        values: dict[str, Any] = {"position": index}
+        country = item.get("country")
+        if not isinstance(country, str) or not country:
+            errors.add(
+                path + "country",
+                "This field is required (ISO 3166-1 alpha-2, e.g. CN).",
+            )
+        elif country != country.upper() or country not in countries:
+            errors.add(
+                path + "country",
+                f"{country!r} is not an upper-case ISO 3166-1 alpha-2 code.",
+            )
+        else:
+            values["country"] = country
+        for name in ("role", "force", "platform_detail", "count"):
+            value = item.get(name)
+            if name == "count" and value is None:
+                value = 1
+            if name == "force" and value is None:
+                value = ""
+            values[name] = _clean_model_field(Participant, name, value, errors, path + name)
+        if values.get("platform_detail") == "":
+            values["platform_detail"] = None
+        platform = item.get("platform")
+        values["platform"] = None
+        if platform not in (None, ""):
+            if not isinstance(platform, str):
+                errors.add(path + "platform", "Give the platform's slug or name.")
+            elif (found := lookups.platform(platform)) is None:
+                errors.add(
+                    path + "platform",
+                    f"Unknown platform {platform!r}; add it to the platforms first.",
+                )
+            else:
+                values["platform"] = found
+        participants.append(values)
+    return participants
+
+
+def _clean_citations(items, errors: _Errors) -> list[dict]:
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        errors.add("sources", "Must be a list of sources.")
+        return []
+    citations, seen = [], set()
+    for index, item in enumerate(items):
+        path = f"sources[{index}]."
+        if not isinstance(item, dict):
+            errors.add(
+                f"sources[{index}]",
+                "Must be an object with url, publisher, title, published_on, type.",
+            )
+            continue
+        _check_keys(item, {*CITATION_FIELDS, "id"}, path, errors)
+        values = {}
+        for name in SOURCE_FIELDS:
+            values[name] = _clean_model_field(Source, name, item.get(name), errors, path + name)
+        values["quote"] = _clean_model_field(
+            Citation, "quote", item.get("quote") or "", errors, path + "quote"
+        )
+        url = values.get("url")
+        if url:
+            if url in seen:
+                errors.add(path + "url", "This source is cited twice.")
+            seen.add(url)
+        citations.append(values)
+    return citations
+
+
+def _clean_details(kind: str, data, errors: _Errors) -> dict | None:
+    if kind not in DETAIL_FIELDS:
+        return None
+    if data is None or data == {}:
+        # A draft may leave its details for later; publishing then asks for them.
+        return None
+    if not isinstance(data, dict):
+        errors.add("details", "Must be an object with the fields of this kind.")
+        return None
+    names = DETAIL_FIELDS[kind]
+    _check_keys(data, {*names, *READ_ONLY_DETAIL_FIELDS}, "details.", errors)
+    model = DETAIL_MODELS[kind]
+    details: dict[str, Any] = {}
+    for name in names:
+        value = data.get(name)
+        if name in {"maneuvers", "dispute_types", "track"}:
+            details[name] = value
+            continue
+        details[name] = _clean_model_field(model, name, value, errors, f"details.{name}")
+    if kind == IncidentKind.INTERCEPT:
+        _clean_intercept(data, details, errors)
+    elif kind == IncidentKind.MEDIAN_LINE_CROSSING:
+        _clean_crossing(details, errors)
+    else:
+        _clean_dispute(details, errors)
+    return details
+
+
+def _clean_intercept(data: dict, details: dict, errors: _Errors) -> None:
+    if data.get("domain") in (None, ""):
+        errors.add("details.domain", "This field is required (air or sea).")
+    distance = details.get("closest_approach_m")
+    if distance is not None and distance < 0:
+        errors.add("details.closest_approach_m", "Must be 0 or more.")
+    details["closest_approach_text"] = details.get("closest_approach_text") or ""
+    maneuvers = details.get("maneuvers")
+    if maneuvers is None:
+        details["maneuvers"] = []
+    elif not isinstance(maneuvers, list) or not all(
+        isinstance(m, str) and m.strip() for m in maneuvers
+    ):
+        errors.add("details.maneuvers", "Must be a list of non-blank strings.")
+
+
+def _clean_crossing(details: dict, errors: _Errors) -> None:
+    aircraft, vessels = details.get("aircraft_count"), details.get("vessel_count")
+    if aircraft == 0 and vessels == 0:
+        errors.add(
+            "details.aircraft_count",
+            "aircraft_count and vessel_count cannot both be 0.",
+        )
+    start, end = details.get("period_start"), details.get("period_end")
+    if isinstance(start, dt.date) and isinstance(end, dt.date) and start > end:
+        errors.add("details.period_end", f"period_end {end} is before period_start {start}.")
+    track = details.get("track")
+    details.update(
+        track_crossed=None,
+        track_crossing_points=None,
+        track_ends_on=None,
+        track_max_penetration_km=None,
+    )
+    if track is None:
+        return
+    try:
+        points = parse_track(track)
+    except TrackError as error:
+        errors.add("details.track", str(error))
+        return
+    analysis = analyse_track(points)
+    details.update(
+        track={"type": "LineString", "coordinates": [list(p) for p in points]},
+        track_crossed=analysis.crossed,
+        track_crossing_points=analysis.crossing_points,
+        track_ends_on=analysis.ends_on,
+        track_max_penetration_km=analysis.max_penetration_km,
+    )
+
+
+def _clean_dispute(details: dict, errors: _Errors) -> None:
+    types = details.get("dispute_types")
+    if not isinstance(types, list) or not types:
+        errors.add(
+            "details.dispute_types",
+            f"Must be a non-empty list of {DisputeType.values}.",
+        )
+    else:
+        unknown = [t for t in types if t not in DisputeType.values]
+        if unknown:
+            errors.add(
+                "details.dispute_types",
+                f"Unknown dispute types {unknown}; use {DisputeType.values}.",
+            )
+        elif len(set(types)) != len(types):
+            errors.add("details.dispute_types", "A dispute type is listed twice.")
+    if details.get("zone") in (None, ""):
+        details["zone"] = Zone.UNKNOWN
+    if details.get("feature") == "":
+        details["feature"] = None
