@@ -14,7 +14,9 @@ class IncidentViewSet(IncidentWriteMixin, viewsets.GenericViewSet):
     def list(self, request):
         queryset = self.get_queryset().order_by("-occurred_on", "-id")
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(documents_for(queryset.filter(pk__in=[i.pk for i in page])))
+        return self.get_paginated_response(
+            documents_for(queryset.filter(pk__in=[i.pk for i in page]))
+        )
 
     def retrieve(self, request, pk=None):
         incident = self.get_object()

@@ -102,6 +102,8 @@ class Incident(models.Model):
             models.CheckConstraint(
                 condition=models.Q(latitude__isnull=True, longitude__isnull=True)
                 | models.Q(
+                    latitude__isnull=False,
+                    longitude__isnull=False,
                     latitude__gte=-90,
                     latitude__lte=90,
                     longitude__gte=-180,
@@ -111,7 +113,10 @@ class Incident(models.Model):
             ),
             models.CheckConstraint(
                 condition=~models.Q(status=IncidentStatus.RETRACTED)
-                | GreaterThan(Length(Trim("retraction_reason")), 0),
+                | (
+                    models.Q(retraction_reason__isnull=False)
+                    & GreaterThan(Length(Trim("retraction_reason")), 0)
+                ),
                 name="incident_retraction_has_reason",
             ),
             models.CheckConstraint(

@@ -391,6 +391,10 @@ def _clean_participants(items, lookups: Lookups, errors: _Errors) -> list[dict]:
             if name == "force" and value is None:
                 value = ""
             values[name] = _clean_model_field(Participant, name, value, errors, path + name)
+        if isinstance(values.get("count"), int) and values["count"] < 1:
+            errors.add(
+                path + "count", "Must be 1 or more (a lower bound when sources say 'and others')."
+            )
         if values.get("platform_detail") == "":
             values["platform_detail"] = None
         platform = item.get("platform")
