@@ -107,6 +107,21 @@ def _on_segment(point: tuple[float, float]) -> bool:
     return -1e-12 <= _along(point) <= 1 + 1e-12
 
 
+def _passage_along(touches: list[tuple[float, float]]) -> tuple[float, float] | None:
+    """Where a track that ran along the line (through these points) passed the segment.
+
+    The first point on the segment itself; else, when the stretch ran from beyond one end to
+    beyond the other, the end it reached first; else None (it stayed beyond an end).
+    """
+    for point in touches:
+        if _on_segment(point):
+            return point
+    positions = [_along(point) for point in touches]
+    if min(positions) <= 0 <= max(positions) or min(positions) <= 1 <= max(positions):
+        return MEDIAN_LINE_NORTH if positions[0] < 0 else MEDIAN_LINE_SOUTH
+    return None
+
+
 def distance_to_median_line_km(point: tuple[float, float]) -> float:
     """Great-circle distance from a point to the nearest point of the lon/lat segment.
 
@@ -141,16 +156,15 @@ def analyse_track(points: list[tuple[float, float]]) -> TrackAnalysis:
     sides = [_side(p) for p in points]
     crossings: list[list[float]] = []
     last_side = 0.0  # sign of the last point off the line
-    touch: tuple[float, float] | None = None  # first point on the line since last_side was set
+    touches: list[tuple[float, float]] = []  # points on the line since last_side was set
     for index, point in enumerate(points):
         side = sides[index]
         if side == 0:
-            if touch is None:
-                touch = point
+            touches.append(point)
             continue
         if last_side and (side > 0) != (last_side > 0):
-            if touch is not None:
-                where = touch
+            if touches:
+                where = _passage_along(touches)
             else:
                 previous = points[index - 1]
                 t = sides[index - 1] / (sides[index - 1] - side)
@@ -158,10 +172,10 @@ def analyse_track(points: list[tuple[float, float]]) -> TrackAnalysis:
                     previous[0] + t * (point[0] - previous[0]),
                     previous[1] + t * (point[1] - previous[1]),
                 )
-            if _on_segment(where):
+            if where is not None and _on_segment(where):
                 crossings.append(_rounded(where))
         last_side = side
-        touch = None
+        touches = []
     ends_on = "east" if last_side > 0 else "west"
     east_points = [p for p, s in zip(points, sides, strict=True) if s > 0]
     penetration = max((distance_to_median_line_km(p) for p in east_points), default=0.0)

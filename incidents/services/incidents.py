@@ -12,13 +12,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from incidents.choices import ChangeAction, IncidentKind, IncidentStatus
-from incidents.models import Citation, Incident, Participant, Source
+from incidents.models import Citation, Incident, Source
 from incidents.services.feed import is_public, record_change, record_changes
+from incidents.services.records import load_stored, plan_incident_write, plan_sources
 from incidents.services.search import refresh_search_documents
 from incidents.services.state import clean_state, stored_state
 from incidents.services.validation import (
     DETAIL_MODELS,
-    SOURCE_FIELDS,
     CleanIncident,
     Lookups,
     clean_incident,
@@ -48,6 +48,17 @@ def _check_version(incident: Incident, expected_version: int | None) -> None:
         raise StaleVersion(incident.version)
 
 
+def _check_external_id_free(clean: CleanIncident, incident: Incident | None) -> None:
+    external_id = clean.fields.get("external_id")
+    others = Incident.objects.filter(external_id=external_id)
+    if incident is not None:
+        others = others.exclude(pk=incident.pk)
+    if external_id and others.exists():
+        raise ValidationError(
+            {"external_id": [f"Another incident already has external_id {external_id!r}."]}
+        )
+
+
 def _with_user(instance, by):
     # simple-history reads the acting user from this attribute when the request is not at hand.
     if by is not None and getattr(by, "is_authenticated", False):
@@ -59,6 +70,7 @@ def _with_user(instance, by):
 def create_incident(data: dict, *, by, lookups: Lookups | None = None) -> Incident:
     """Create a draft from a full document (SPEC §1 fields, participants, sources, details)."""
     clean = clean_incident(data, lookups=lookups or Lookups.load())
+    _check_external_id_free(clean, None)
     return _write(None, clean, by=by)
 
 
@@ -79,6 +91,7 @@ def update_incident(
     _check_version(incident, expected_version)
     clean = clean_incident(data, lookups=lookups or Lookups.load(), current_status=incident.status)
     clean.retraction_reason = incident.retraction_reason
+    _check_external_id_free(clean, incident)
     return _write(incident, clean, by=by)
 
 
@@ -97,145 +110,65 @@ def save_imported_incident(
 def _write(
     incident: Incident | None, clean: CleanIncident, *, by, status_from_data: bool = False
 ) -> Incident:
-    if incident is not None and stored_state(incident) == clean_state(clean):
+    # The rows are planned by services.records, shared with the importer's bulk path; this
+    # applies the plan with a save() per row (history rows through simple-history's signals).
+    stored = load_stored([incident])[incident.pk] if incident is not None else None
+    urls = [c["url"] for c in clean.citations]
+    known = {s.url: s for s in Source.objects.filter(url__in=urls)}
+    new_sources, changed_sources = plan_sources(clean.citations, known)
+    write = plan_incident_write(stored, clean, known, status_from_data=status_from_data)
+    if write is None:
         return incident
-    creating = incident is None
-    previous_status = None if creating else incident.status
-    if creating:
-        incident = Incident(status=IncidentStatus.DRAFT)
-    for name, value in clean.fields.items():
-        setattr(incident, name, value)
-    if creating or status_from_data:
-        incident.status = clean.status
-        incident.retraction_reason = clean.retraction_reason
-    incident.disputed = clean.disputed
-    if not creating:
-        incident.version += 1
-
-    sources, touched_sources = _upsert_sources(clean.citations, by=by)
-    incident.verification = derive_verification(
-        [(sources[c["url"]].type, sources[c["url"]].publisher) for c in clean.citations],
-        disputed=clean.disputed,
-    )
-    _with_user(incident, by).save()
-    _replace_participants(incident, clean.participants, by=by)
-    _replace_citations(incident, clean.citations, sources, by=by)
-    _replace_details(incident, clean.details, by=by)
+    for source in [*new_sources, *changed_sources]:
+        _with_user(source, by).save()
+    incident = _with_user(write.incident, by)
+    incident.save()
+    for row in write.delete:
+        _with_user(row, by).delete()
+    for row in write.create:
+        _with_user(row, by).save()
+    for row, _fields in write.update:
+        _with_user(row, by).save()
 
     refresh_search_documents([incident.pk])
-    if touched_sources:
+    if changed_sources:
         others = set(
-            Citation.objects.filter(source__in=touched_sources).values_list(
+            Citation.objects.filter(source__in=changed_sources).values_list(
                 "incident_id", flat=True
             )
         )
         sources_changed(others - {incident.pk}, by=by)
-    if is_public(incident.status) or (previous_status and is_public(previous_status)):
-        record_change(incident.pk, _feed_action(previous_status, incident.status))
+    if write.feed_action:
+        record_change(incident.pk, write.feed_action)
     return incident
-
-
-def _feed_action(previous: str | None, current: str) -> str:
-    if current == IncidentStatus.PUBLISHED and previous != IncidentStatus.PUBLISHED:
-        return ChangeAction.PUBLISHED
-    if current == IncidentStatus.RETRACTED and previous != IncidentStatus.RETRACTED:
-        return ChangeAction.RETRACTED
-    return ChangeAction.UPDATED
-
-
-def _upsert_sources(citations: list[dict], *, by) -> tuple[dict[str, Source], list[Source]]:
-    """Sources by url, created when new, updated when the document says otherwise.
-
-    Returns the sources and those whose stored fields changed (their other incidents'
-    verification and search documents depend on them).
-    """
-    urls = [c["url"] for c in citations]
-    existing = {s.url: s for s in Source.objects.filter(url__in=urls)}
-    touched = []
-    for citation in citations:
-        values = {name: citation[name] for name in SOURCE_FIELDS}
-        source = existing.get(values["url"])
-        if source is None:
-            source = _with_user(Source(**values), by)
-            source.save()
-            existing[source.url] = source
-        elif any(getattr(source, name) != value for name, value in values.items()):
-            for name, value in values.items():
-                setattr(source, name, value)
-            _with_user(source, by).save()
-            touched.append(source)
-    return existing, touched
-
-
-def _replace_participants(incident: Incident, participants: list[dict], *, by) -> None:
-    current = list(incident.participants.all()) if incident.pk else []
-    keys = ["country", "role", "force", "platform_id", "platform_detail", "count"]
-    wanted = [
-        {**p, "platform_id": p["platform"].pk if p["platform"] else None} for p in participants
-    ]
-    if [tuple(getattr(p, k) for k in keys) for p in current] == [
-        tuple(w[k] for k in keys) for w in wanted
-    ]:
-        return
-    for participant in current:
-        _with_user(participant, by).delete()
-    for values in wanted:
-        values = {k: values[k] for k in (*keys, "position")}
-        _with_user(Participant(incident=incident, **values), by).save()
-
-
-def _replace_citations(incident: Incident, citations: list[dict], sources, *, by) -> None:
-    current = {c.source_id: c for c in incident.citations.all()}
-    wanted_ids = set()
-    for position, citation in enumerate(citations):
-        source = sources[citation["url"]]
-        wanted_ids.add(source.pk)
-        existing = current.get(source.pk)
-        if existing is None:
-            _with_user(
-                Citation(
-                    incident=incident, source=source, quote=citation["quote"], position=position
-                ),
-                by,
-            ).save()
-        elif (existing.quote, existing.position) != (citation["quote"], position):
-            existing.quote, existing.position = citation["quote"], position
-            _with_user(existing, by).save()
-    for source_id, citation in current.items():
-        if source_id not in wanted_ids:
-            _with_user(citation, by).delete()
-
-
-def _replace_details(incident: Incident, details: dict | None, *, by) -> None:
-    for kind, model in DETAIL_MODELS.items():
-        row = model.objects.filter(incident=incident).first()
-        if kind != incident.kind or details is None:
-            if row is not None:
-                _with_user(row, by).delete()
-            continue
-        if row is None:
-            row = model(incident=incident)
-        elif all(getattr(row, name) == value for name, value in details.items()):
-            continue
-        for name, value in details.items():
-            setattr(row, name, value)
-        _with_user(row, by).save()
 
 
 def publish_problems(incident: Incident) -> list[str]:
     """What stops this incident from being published (SPEC §3), in words a curator can act on."""
+    model = DETAIL_MODELS.get(incident.kind)
+    return publication_problems(
+        kind=incident.kind,
+        has_source=incident.citations.exists(),
+        has_initiator=incident.participants.filter(role="initiator").exists(),
+        has_details=model is None or model.objects.filter(incident=incident).exists(),
+    )
+
+
+def publication_problems(
+    *, kind: str, has_source: bool, has_initiator: bool, has_details: bool
+) -> list[str]:
+    """The publish rules (SPEC §3) over facts of a document, stored or about to be imported."""
     problems = []
-    if not incident.citations.exists():
+    if not has_source:
         problems.append("Cite at least one source.")
-    if not incident.participants.filter(role="initiator").exists():
+    if not has_initiator:
         problems.append("Name at least one participant with role initiator.")
-    detail_model = DETAIL_MODELS.get(incident.kind)
-    if detail_model is not None and not detail_model.objects.filter(incident=incident).exists():
+    if not has_details and kind in DETAIL_MODELS:
         needed = {
             IncidentKind.INTERCEPT: "the intercept details (at least domain)",
             IncidentKind.NAVIGATION_DISPUTE: "the navigation-dispute details (at least one dispute type)",
             IncidentKind.MEDIAN_LINE_CROSSING: "the median-line crossing details",
-        }[incident.kind]
+        }[kind]
         problems.append(f"Add {needed}.")
     return problems
 

@@ -4,16 +4,27 @@ from collections.abc import Iterable
 
 from django.db import connection
 
-_REFRESH_SQL = """
-UPDATE incidents_incident AS i
-SET search_vector =
-    setweight(to_tsvector('english', coalesce(i.title, '')), 'A')
-    || setweight(to_tsvector('english', coalesce(i.location_name, '')), 'B')
-    || setweight(to_tsvector('english', coalesce(i.summary, '')), 'C')
+
+def search_document_sql(row: str) -> str:
+    """The search document of the incident row aliased `row`, as an SQL expression.
+
+    One definition for the refresh below and for the importer, which computes it while
+    inserting (its citations go in first). `row` must not be `c` or `s`, the aliases inside.
+    """
+    return f"""
+    setweight(to_tsvector('english', coalesce({row}.title, '')), 'A')
+    || setweight(to_tsvector('english', coalesce({row}.location_name, '')), 'B')
+    || setweight(to_tsvector('english', coalesce({row}.summary, '')), 'C')
     || setweight(to_tsvector('english', coalesce((
         SELECT string_agg(s.title, ' ')
         FROM incidents_citation c JOIN incidents_source s ON s.id = c.source_id
-        WHERE c.incident_id = i.id), '')), 'D')
+        WHERE c.incident_id = {row}.id), '')), 'D')
+    """
+
+
+_REFRESH_SQL = f"""
+UPDATE incidents_incident AS i
+SET search_vector = {search_document_sql("i")}
 WHERE i.id = ANY(%s)
 """
 

@@ -38,22 +38,25 @@ def clean_state(clean: CleanIncident) -> dict:
 
 
 def stored_state(incident: Incident) -> dict:
-    details = None
     model = DETAIL_MODELS.get(incident.kind)
-    if model is not None:
-        row = model.objects.filter(incident=incident).first()
-        if row is not None:
-            details = {name: getattr(row, name) for name in DETAIL_FIELDS[incident.kind]}
+    return stored_state_of(
+        incident,
+        participants=incident.participants.order_by("position", "id"),
+        citations=incident.citations.select_related("source").order_by("position", "id"),
+        details=model.objects.filter(incident=incident).first() if model is not None else None,
+    )
+
+
+def stored_state_of(incident: Incident, *, participants, citations, details) -> dict:
+    """The state of a stored incident from its already loaded children (in position order)."""
+    if details is not None:
+        details = {name: getattr(details, name) for name in DETAIL_FIELDS[incident.kind]}
     return {
         "fields": {name: getattr(incident, name) for name in _FIELD_NAMES},
         "status": (incident.status, incident.retraction_reason, incident.disputed),
-        "participants": [
-            tuple(getattr(p, key) for key in _PARTICIPANT_KEYS)
-            for p in incident.participants.order_by("position", "id")
-        ],
+        "participants": [tuple(getattr(p, key) for key in _PARTICIPANT_KEYS) for p in participants],
         "citations": [
-            (*(getattr(c.source, name) for name in SOURCE_FIELDS), c.quote)
-            for c in incident.citations.select_related("source").order_by("position", "id")
+            (*(getattr(c.source, name) for name in SOURCE_FIELDS), c.quote) for c in citations
         ],
         "details": _details_tuple(incident.kind, details),
     }
