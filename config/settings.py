@@ -25,11 +25,7 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 def env_list(name: str, default: str = "") -> list[str]:
-    return [
-        item.strip()
-        for item in os.environ.get(name, default).split(",")
-        if item.strip()
-    ]
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
 def env_int(name: str, default: int) -> int:
@@ -37,9 +33,7 @@ def env_int(name: str, default: int) -> int:
     try:
         return int(value) if value else default
     except ValueError as error:
-        raise ImproperlyConfigured(
-            f"{name} must be an integer, not {value!r}"
-        ) from error
+        raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from error
 
 
 DEBUG = env_bool("DEBUG", default=False)
@@ -66,6 +60,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
     "simple_history",
+    "axes",
     "incidents",
 ]
 
@@ -79,6 +74,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "incidents.routing.ReadRoutingMiddleware",
+    # Last, as django-axes requires: turns a locked-out admin login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -105,9 +103,7 @@ STATEMENT_TIMEOUT_MS = env_int("DATABASE_STATEMENT_TIMEOUT_MS", 30000)
 
 
 def _database(url: str) -> dict:
-    config = dj_database_url.parse(
-        url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60)
-    )
+    config = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))
     if config["ENGINE"] == "django.db.backends.postgresql":
         options = config.setdefault("OPTIONS", {})
         options.setdefault("options", f"-c statement_timeout={STATEMENT_TIMEOUT_MS}")
@@ -118,18 +114,34 @@ def _database(url: str) -> dict:
 
 
 DATABASES = {
-    "default": _database(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-    )
+    "default": _database(os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 }
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
+# Streaming replicas for read-only API traffic (incidents/routing.py says which reads go there).
+DATABASE_REPLICAS = []
+for _index, _url in enumerate(env_list("DATABASE_REPLICA_URLS")):
+    _alias = f"replica{_index}"
+    # In the test suite a replica alias is the primary: tests see their own writes at once.
+    DATABASES[_alias] = {**_database(_url), "TEST": {"MIRROR": "default"}}
+    DATABASE_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["incidents.routing.PrimaryReplicaRouter"] if DATABASE_REPLICAS else []
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 10)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# django-axes first: a locked-out address or username is refused before its password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Admin login lockout: after AXES_FAILURE_LIMIT failed logins from one address, or for one
+# username, further attempts are refused (429) for AXES_COOLOFF_HOURS. Tokens are not affected.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+
 AUTH_PASSWORD_VALIDATORS = [
-    {
-        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
-    },
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -150,9 +162,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 CACHES = {
     "default": {
-        "BACKEND": os.environ.get(
-            "CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"
-        ),
+        "BACKEND": os.environ.get("CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
         "LOCATION": os.environ.get("CACHE_LOCATION", "registry"),
     }
 }
@@ -205,6 +215,10 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
+# Most incidents one /api/v1/incidents/export/ may stream (a larger one is a 400 asking for
+# narrower filters); 0 lifts the cap.
+EXPORT_MAX_ROWS = env_int("API_EXPORT_MAX_ROWS", 1_000_000)
+
 DRF_STANDARDIZED_ERRORS = {"ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True}
 
 SPECTACULAR_SETTINGS = {
@@ -229,11 +243,16 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode415Enum": "drf_standardized_errors.openapi_serializers.ErrorCode415Enum.choices",
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
+        # Vocabularies whose field names repeat with other values (kind, domain, type).
+        "IncidentKindEnum": "incidents.choices.IncidentKind",
+        "ContactKindEnum": "incidents.choices.ContactKind",
+        "InterceptDomainEnum": "incidents.choices.InterceptDomain",
+        "PlatformDomainEnum": "incidents.choices.PlatformDomain",
+        "SourceTypeEnum": "incidents.choices.SourceType",
     },
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
-    ],
+    # drf-standardized-errors' copy of drf-spectacular's enum hook, instead of it: it leaves the
+    # per-field error components alone, whose `attr` enums would otherwise collide by the dozen.
+    "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }
 
 LOGGING = {

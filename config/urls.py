@@ -10,3 +10,7 @@ urlpatterns = [
     path("api/v1/", include("incidents.api.urls")),
     path("healthz", healthz, name="healthz"),
 ]
+
+# JSON bodies for URL misses and crashes under /api/; Django's pages elsewhere.
+handler404 = "incidents.api.errors.not_found"
+handler500 = "incidents.api.errors.server_error"

@@ -1,15 +1,33 @@
 """Routes of API v1 (SPEC §2)."""
 
-from django.urls import path
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from incidents.api.changes import ChangesView
+from incidents.api.errors import not_found
 from incidents.api.views import IncidentViewSet
+from incidents.api.vocabularies import (
+    ContactViewSet,
+    PlatformViewSet,
+    RegionViewSet,
+    SourceViewSet,
+)
 
 router = DefaultRouter()
 router.register("incidents", IncidentViewSet, basename="incident")
+router.register("regions", RegionViewSet, basename="region")
+router.register("platforms", PlatformViewSet, basename="platform")
+router.register("sources", SourceViewSet, basename="source")
+router.register("contacts", ContactViewSet, basename="contact")
 
 urlpatterns = [
     path("changes/", ChangesView.as_view(), name="changes"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # Swagger UI's scripts and styles come from drf-spectacular-sidecar: no CDN, works offline.
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     *router.urls,
+    # Last: any other path under /api/v1/ is a JSON 404, with DEBUG on too (Django's handler404
+    # only runs with DEBUG off). Paths without the slash still get APPEND_SLASH's redirect.
+    re_path(r"^.*/$", not_found),
 ]

@@ -1,0 +1,275 @@
+"""Form fields and filter classes behind the incident filters, and the form's cross-checks.
+
+Each field turns one query parameter into a checked value and refuses what it cannot read with a
+message that says what it expected, so a client gets a 400 naming the parameter instead of a
+silently ignored filter (SPEC §2).
+"""
+
+import datetime as dt
+import math
+from typing import NamedTuple
+
+from django import forms
+from django_countries import countries
+from django_filters import filters
+from django_filters.fields import MultipleChoiceField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from incidents.choices import IncidentStatus
+
+MAX_RADIUS_KM = 5000.0
+MAX_VALUES = 50  # repeated values of one parameter; an IN list, not a query language
+COUNTRY_CHOICES = [(code, name) for code, name in countries]
+
+
+class BBox(NamedTuple):
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+    @property
+    def crosses_antimeridian(self) -> bool:
+        return self.min_lon > self.max_lon
+
+
+class Point(NamedTuple):
+    lat: float
+    lon: float
+
+
+def _numbers(value: str, count: int, what: str) -> list[float]:
+    parts = [part.strip() for part in value.split(",")]
+    try:
+        numbers = [float(part) for part in parts]
+    except ValueError:
+        numbers = []
+    if len(numbers) != count or not all(math.isfinite(n) for n in numbers):
+        raise forms.ValidationError(
+            f"Must be {count} comma-separated numbers ({what}), not {value!r}.", code="invalid"
+        )
+    return numbers
+
+
+def _check_lat(value: float, name: str) -> None:
+    if not -90 <= value <= 90:
+        raise forms.ValidationError(f"{name} {value} is outside -90..90.", code="out_of_range")
+
+
+def _check_lon(value: float, name: str) -> None:
+    if not -180 <= value <= 180:
+        raise forms.ValidationError(f"{name} {value} is outside -180..180.", code="out_of_range")
+
+
+class BBoxField(forms.CharField):
+    """`min_lon,min_lat,max_lon,max_lat`; min_lon > max_lon means the box crosses 180°."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        min_lon, min_lat, max_lon, max_lat = _numbers(value, 4, "min_lon,min_lat,max_lon,max_lat")
+        _check_lon(min_lon, "min_lon")
+        _check_lon(max_lon, "max_lon")
+        _check_lat(min_lat, "min_lat")
+        _check_lat(max_lat, "max_lat")
+        if min_lat > max_lat:
+            raise forms.ValidationError(
+                f"min_lat {min_lat} is above max_lat {max_lat}.", code="invalid"
+            )
+        return BBox(min_lon, min_lat, max_lon, max_lat)
+
+
+class PointField(forms.CharField):
+    """`lat,lon` in decimal degrees."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        lat, lon = _numbers(value, 2, "lat,lon")
+        _check_lat(lat, "latitude")
+        _check_lon(lon, "longitude")
+        return Point(lat, lon)
+
+
+class StrictBooleanField(forms.Field):
+    """`true` or `false` (also 1/0); anything else is an error, never a silent "no filter"."""
+
+    widget = forms.TextInput
+    VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        try:
+            return self.VALUES[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError(
+                f"Must be true or false, not {value!r}.", code="invalid"
+            ) from None
+
+
+class BoundedDateTimeField(forms.DateTimeField):
+    """An ISO 8601 datetime or date (midnight UTC); naive values are UTC."""
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is not None:
+            try:
+                result.astimezone(dt.UTC)
+            except OverflowError:
+                raise forms.ValidationError("Is out of range.", code="invalid") from None
+        return result
+
+
+def _at_most_max_values(values):
+    if len(values) > MAX_VALUES:
+        raise forms.ValidationError(
+            f"Give at most {MAX_VALUES} values, not {len(values)}.", code="max_length"
+        )
+
+
+class _RepeatedValues(forms.Field):
+    """The values of a repeated query parameter (`?feature=A&feature=B`), each cleaned."""
+
+    widget = forms.SelectMultiple  # reads QueryDict.getlist
+
+    def __init__(self, *, item: forms.Field, **kwargs):
+        kwargs.pop("choices", None)
+        kwargs.pop("null_label", None)
+        kwargs.pop("null_value", None)
+        super().__init__(**kwargs)
+        self.item = item
+        self.validators.append(_at_most_max_values)
+
+    def to_python(self, value):
+        if value in (None, "", [], ()):
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        return list(dict.fromkeys(self.item.clean(v) for v in values if v not in (None, "")))
+
+
+class _Choices(MultipleChoiceField):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.validators.append(_at_most_max_values)
+
+
+class _UpperCaseChoices(_Choices):
+    """ISO codes: `us` is read as `US`."""
+
+    def to_python(self, value):
+        return [v.strip().upper() for v in super().to_python(value)]
+
+
+class ChoicesFilter(filters.MultipleChoiceFilter):
+    """A closed vocabulary, repeatable (OR) and matched with one `IN`.
+
+    No DISTINCT (django-filter's default for this class): filters that reach a to-many
+    relation use `Exists`, so rows never repeat.
+    """
+
+    field_class = _Choices
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": list(value)})
+
+
+class CountryFilter(ChoicesFilter):
+    """Repeatable ISO 3166-1 alpha-2 country code (upper case; lower case is accepted)."""
+
+    field_class = _UpperCaseChoices
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", COUNTRY_CHOICES)
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class RepeatableTextFilter(ChoicesFilter):
+    """Free text, repeatable (OR)."""
+
+    field_class = _RepeatedValues
+
+    def __init__(self, *args, max_length: int = 200, **kwargs):
+        kwargs["item"] = forms.CharField(max_length=max_length)
+        super().__init__(*args, **kwargs)
+
+
+class BBoxFilter(filters.CharFilter):
+    field_class = BBoxField
+
+
+class PointFilter(filters.CharFilter):
+    field_class = PointField
+
+
+class FloatFilter(filters.NumberFilter):
+    field_class = forms.FloatField  # refuses NaN and infinity
+
+
+class IntegerFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class DateTimeFilter(filters.DateTimeFilter):
+    field_class = BoundedDateTimeField
+
+
+class IncidentFilterForm(forms.Form):
+    """Checks that need several parameters at once; each error names one parameter."""
+
+    can_view_drafts = False
+
+    def clean(self):
+        data = super().clean()
+        after, before = data.get("occurred_after"), data.get("occurred_before")
+        if after and before and after > before:
+            self.add_error(
+                "occurred_before",
+                forms.ValidationError(
+                    f"{before} is before occurred_after {after}: the range is reversed.",
+                    code="invalid_range",
+                ),
+            )
+        low, high = data.get("min_closest_approach_m"), data.get("max_closest_approach_m")
+        if low is not None and high is not None and low > high:
+            self.add_error(
+                "max_closest_approach_m",
+                forms.ValidationError(
+                    f"{high} is below min_closest_approach_m {low}.", code="invalid_range"
+                ),
+            )
+        if data.get("near") and data.get("radius_km") is None and "radius_km" not in self.errors:
+            self.add_error(
+                "radius_km",
+                forms.ValidationError("Give radius_km (in km) with near.", code="required"),
+            )
+        if data.get("radius_km") is not None and not data.get("near") and "near" not in self.errors:
+            self.add_error(
+                "near",
+                forms.ValidationError("Give near=lat,lon with radius_km.", code="required"),
+            )
+        if IncidentStatus.DRAFT in (data.get("status") or []) and not self.can_view_drafts:
+            self.add_error(
+                "status",
+                forms.ValidationError(
+                    "Drafts are visible only to staff with permission to view them.",
+                    code="permission_denied",
+                ),
+            )
+        return data

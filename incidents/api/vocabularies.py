@@ -1,0 +1,213 @@
+"""Regions, platforms, sources and contacts: read by everyone, written with model permissions.
+
+Regions and platforms are looked up by slug. A record still referred to (a region or platform
+of an incident, a cited source) is a 409 on delete, never a 500. A source changes only through
+services.update_source, so the verification of the incidents citing it follows.
+"""
+
+import copy
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import ProtectedError, Q
+from django_countries import countries
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers, viewsets
+
+from incidents import services
+from incidents.api.conditional import Conflict
+from incidents.api.filter_fields import ChoicesFilter, CountryFilter
+from incidents.api.mixins import StrictQueryMixin
+from incidents.api.write_serializers import ErrorResponse409Serializer
+from incidents.choices import ContactKind, PlatformCategory, PlatformDomain, SourceType
+from incidents.models import Contact, Platform, Region, Source
+
+BBOX_COLUMNS = ["min_longitude", "min_latitude", "max_longitude", "max_latitude"]
+
+
+def _country(code: str) -> str:
+    if code not in countries:
+        raise serializers.ValidationError(f"{code!r} is not an ISO 3166-1 alpha-2 code.")
+    return code
+
+
+class ModelCleanMixin:
+    """Runs the model's own validation (field validators and check constraints) before saving."""
+
+    def validate(self, attrs):
+        model = self.Meta.model
+        # A copy: the instance itself changes only when the serializer saves.
+        instance = copy.copy(self.instance) if self.instance is not None else model()
+        many_to_many = {f.name for f in model._meta.many_to_many}
+        for name, value in attrs.items():
+            if name not in many_to_many:
+                setattr(instance, name, value)
+        try:
+            instance.full_clean(validate_unique=False)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
+        return attrs
+
+
+class RegionSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    bbox = serializers.ListField(
+        child=serializers.FloatField(),
+        min_length=4,
+        max_length=4,
+        help_text="[min_lon, min_lat, max_lon, max_lat]",
+    )
+
+    class Meta:
+        model = Region
+        fields = ["slug", "name", "bbox"]
+
+    def validate(self, attrs):
+        if (
+            self.instance is not None
+            and attrs.get("slug", self.instance.slug) != self.instance.slug
+        ):
+            raise serializers.ValidationError({"slug": ["The slug of a region cannot change."]})
+        bbox = attrs.pop("bbox", None)
+        if bbox is not None:
+            attrs.update(zip(BBOX_COLUMNS, bbox, strict=True))
+        return super().validate(attrs)
+
+
+class PlatformSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Platform
+        fields = ["slug", "name", "category", "domain", "country"]
+
+    def validate_country(self, value):
+        return _country(value) if value else None
+
+
+class SourceSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["id", "url", "publisher", "title", "published_on", "type"]
+
+    def update(self, instance, validated_data):
+        try:
+            return services.update_source(instance, validated_data, by=self.context["request"].user)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
+
+
+class ContactSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    parties = serializers.ListField(
+        child=serializers.CharField(max_length=2), help_text="ISO 3166-1 alpha-2 codes."
+    )
+    sources = serializers.SlugRelatedField(
+        slug_field="url",
+        queryset=Source.objects.all(),
+        many=True,
+        required=False,
+        help_text="URLs of sources in /api/v1/sources/.",
+    )
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "external_id",
+            "occurred_on",
+            "kind",
+            "title",
+            "summary",
+            "parties",
+            "sources",
+            "created_at",
+            "updated_at",
+        ]
+
+    def validate_parties(self, value):
+        return list(dict.fromkeys(_country(code) for code in value))
+
+
+class PlatformFilterSet(filters.FilterSet):
+    category = ChoicesFilter(choices=PlatformCategory.choices)
+    domain = ChoicesFilter(choices=PlatformDomain.choices)
+
+    class Meta:
+        model = Platform
+        fields: list[str] = []
+
+
+class SourceFilterSet(filters.FilterSet):
+    type = ChoicesFilter(choices=SourceType.choices)
+
+    class Meta:
+        model = Source
+        fields: list[str] = []
+
+
+class ContactFilterSet(filters.FilterSet):
+    kind = ChoicesFilter(choices=ContactKind.choices)
+    party = CountryFilter(method="with_party", help_text="A party of the contact (ISO alpha-2).")
+    occurred_after = filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
+    occurred_before = filters.DateFilter(field_name="occurred_on", lookup_expr="lte")
+
+    class Meta:
+        model = Contact
+        fields: list[str] = []
+
+    def with_party(self, queryset, name, value):
+        condition = Q()
+        for code in value:
+            # The list is stored as JSON; quotes make the match one whole element.
+            condition |= Q(parties__icontains=f'"{code}"')
+        return queryset.filter(condition)
+
+
+@extend_schema_view(destroy=extend_schema(responses={204: None, 409: ErrorResponse409Serializer}))
+class VocabularyViewSet(StrictQueryMixin, viewsets.ModelViewSet):
+    filtered_actions = {"list"}
+    query_parameters = {"list": {"limit", "offset"}, "retrieve": set()}
+
+    def perform_destroy(self, instance):
+        try:
+            with transaction.atomic():
+                instance.delete()
+        except ProtectedError:
+            raise Conflict(
+                f"{instance} is still referred to by incidents; change those first."
+            ) from None
+
+
+class RegionViewSet(VocabularyViewSet):
+    """Sea areas incidents are filed under (seeded; curated by superusers)."""
+
+    queryset = Region.objects.all()
+    serializer_class = RegionSerializer
+    lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]{1,50}"
+
+
+class PlatformViewSet(VocabularyViewSet):
+    """Aircraft, ship and station types the participants refer to by slug."""
+
+    queryset = Platform.objects.all()
+    serializer_class = PlatformSerializer
+    filterset_class = PlatformFilterSet
+    lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]{1,80}"
+
+
+class SourceViewSet(VocabularyViewSet):
+    """Reports the incidents cite; their type and publisher decide verification."""
+
+    queryset = Source.objects.all()
+    serializer_class = SourceSerializer
+    filterset_class = SourceFilterSet
+    lookup_value_regex = "[0-9]{1,18}"
+
+
+class ContactViewSet(VocabularyViewSet):
+    """The military and diplomatic communication timeline incidents are read against."""
+
+    queryset = Contact.objects.prefetch_related("sources")
+    serializer_class = ContactSerializer
+    filterset_class = ContactFilterSet
+    lookup_value_regex = "[0-9]{1,18}"
