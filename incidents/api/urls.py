@@ -1,6 +1,7 @@
 """Routes of API v1 (SPEC §2)."""
 
 from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
@@ -29,5 +30,6 @@ urlpatterns = [
     *router.urls,
     # Last: any other path under /api/v1/ is a JSON 404, with DEBUG on too (Django's handler404
     # only runs with DEBUG off). Paths without the slash still get APPEND_SLASH's redirect.
-    re_path(r"^.*/$", not_found),
+    # CSRF-exempt: a session write to a missing URL is a JSON 404, not Django's HTML 403 page.
+    re_path(r"^.*/$", csrf_exempt(not_found)),
 ]
