@@ -504,3 +504,15 @@ def test_a_stored_record_sent_back_with_true_for_a_number_is_refused_not_taken_a
     report = import_data({"incidents": [document]})
 
     assert [p.field for p in report.problems] == ["participants[0].count"]
+
+
+def test_a_draft_left_unpublished_is_listed_again_when_the_file_is_imported_again():
+    failing = incident_document(sources=[])
+    import_data({"incidents": [copy.deepcopy(failing)]}, publish=True)
+
+    again = import_data({"incidents": [failing]}, publish=True)
+
+    assert (again.unchanged, again.not_published) == (
+        1,
+        [f"record 0 ({failing['external_id']}): Cite at least one source."],
+    )

@@ -9,6 +9,8 @@ database reproduces the registry.
 
 import datetime as dt
 import json
+import os
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -109,6 +111,9 @@ class Command(BaseCommand):
                         write(chunk)
                 else:
                     self._write_json(write, incidents)
+        except BrokenPipeError:
+            # The reader stopped early (`export_incidents | head`): not an error of the export.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         finally:
             if stream:
                 stream.close()

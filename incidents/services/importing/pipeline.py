@@ -152,6 +152,11 @@ class IncidentImport:
                 data, document, status=self._effective_status(status, document)
             ):
                 report.unchanged += 1
+                if self.publish and document["status"] == IncidentStatus.DRAFT:
+                    problems = document_publication_problems(document)
+                    self.report.not_published.append(
+                        f"{self._label(record, external_id)}: {' '.join(problems)}"
+                    )
                 self._note_sources(location, document["sources"])
                 if self.entries is not None:
                     self.entries.append((self._label(record, external_id), key_of(document), False))
