@@ -218,6 +218,8 @@ REST_FRAMEWORK = {
 # Most incidents one /api/v1/incidents/export/ may stream (a larger one is a 400 asking for
 # narrower filters); 0 lifts the cap.
 EXPORT_MAX_ROWS = env_int("API_EXPORT_MAX_ROWS", 1_000_000)
+# Largest import file (bytes) the importer reads, from the command line or the admin.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 200 * 1024 * 1024)
 
 DRF_STANDARDIZED_ERRORS = {"ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True}
 

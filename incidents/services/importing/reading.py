@@ -18,7 +18,6 @@ from django.conf import settings
 from incidents.interchange import CSV_COLUMNS, CsvCellError, csv_row_to_document
 from incidents.services.importing.report import ImportProblem
 
-DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 SECTIONS = ("platforms", "incidents", "contacts")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _CSV_FIELD_LIMIT = 64 * 1024 * 1024
@@ -42,7 +41,7 @@ class ParsedFile:
 
 
 def max_import_bytes() -> int:
-    return int(getattr(settings, "IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return settings.IMPORT_MAX_BYTES
 
 
 def read_bytes(source) -> tuple[bytes | None, str | None, ImportProblem | None]:
