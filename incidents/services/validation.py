@@ -12,6 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    URLValidator,
+)
 from django.utils import timezone
 from django_countries import countries
 
@@ -88,6 +94,50 @@ READ_ONLY_DETAIL_FIELDS = {"track_analysis"}
 LATEST_UTC_OFFSET = dt.timedelta(hours=14)
 
 
+_INCIDENT_KEYS = frozenset(
+    {
+        *INCIDENT_FIELDS,
+        "participants",
+        "sources",
+        "details",
+        "disputed",
+        # Read-only fields a client gets back; accepted (and ignored) so a fetched or
+        # exported record can be sent back as it is.
+        "id",
+        "status",
+        "retraction_reason",
+        "verification",
+        "created_at",
+        "updated_at",
+    }
+)
+_PARTICIPANT_KEYS = frozenset(PARTICIPANT_FIELDS)
+_CITATION_KEYS = frozenset({*CITATION_FIELDS, "id"})
+_DETAIL_KEYS = {
+    kind: frozenset({*names, *READ_ONLY_DETAIL_FIELDS}) for kind, names in DETAIL_FIELDS.items()
+}
+# The choices' `.values` are rebuilt on every access: taken once here for the membership tests.
+_STATUSES = frozenset(IncidentStatus.values)
+_VERIFICATIONS = frozenset(Verification.values)
+_DISPUTE_TYPES = frozenset(DisputeType.values)
+_COUNTRY_ANSWERS: dict[str, bool] = {}
+
+
+def _among(value, choices: frozenset[str]) -> bool:
+    """`value in choices` for any value, hashable or not (a file may give a list or object)."""
+    return isinstance(value, str) and value in choices
+
+
+def _is_country(code: str) -> bool:
+    """`code in countries`, remembered (the set of codes is settings, fixed for the process)."""
+    known = _COUNTRY_ANSWERS.get(code)
+    if known is None:
+        known = code in countries
+        if len(_COUNTRY_ANSWERS) < 10_000:
+            _COUNTRY_ANSWERS[code] = known
+    return known
+
+
 @dataclass
 class Lookups:
     """What validation needs from the database, loaded once for a whole batch."""
@@ -141,8 +191,141 @@ class _Errors:
             self.add(path, message)
 
 
+# -- the fast path -------------------------------------------------------------------------
+# Most values of a file are plain and valid: a str within its length and choices, an int, a
+# float, an ISO date. For those a plain Python check gives exactly the value the model field's
+# own `clean()` would; anything else (a wrong type, an empty value, a value out of range or not
+# in the choices) answers _SLOW and goes through `clean()`, so every message stays its own.
+_SLOW = object()
+_INT_TYPES = {"IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField"}
+_STR_TYPES = {"CharField", "TextField", "SlugField", "URLField"}
+_KNOWN_VALIDATORS = (MaxLengthValidator, MinValueValidator, MaxValueValidator, URLValidator)
+
+
+def _implied(validator, others) -> bool:
+    """A URLValidator whose every accepted value another, stricter one accepts too."""
+    return isinstance(validator, URLValidator) and any(
+        other is not validator
+        and type(other) is URLValidator
+        and type(validator) is URLValidator
+        and other.regex.pattern == validator.regex.pattern
+        and other.max_length == validator.max_length
+        and other.unsafe_chars == validator.unsafe_chars
+        and set(other.schemes) < set(validator.schemes)
+        for other in others
+    )
+
+
+def _fast_cleaner(model_field):
+    """A function giving `model_field.clean(value)` for plain valid values, else _SLOW."""
+    internal_type = model_field.get_internal_type()
+    validators = list(model_field.validators)
+    if model_field.choices is None:
+        choices = None
+    else:
+        choices = frozenset(
+            key for key, _ in model_field.flatchoices if isinstance(key, str) and key
+        )
+    if not all(type(v) in _KNOWN_VALIDATORS for v in validators):
+        return None
+    if internal_type in _STR_TYPES:
+        max_length = model_field.max_length
+        checks = [v for v in validators if not isinstance(v, MaxLengthValidator)]
+        checks = [v for v in checks if not _implied(v, checks)]
+        if not all(isinstance(v, URLValidator) for v in checks):
+            return None
+        valid_urls: set[str] = set()
+        empty = None if model_field.null else ("" if model_field.blank else _SLOW)
+
+        def clean_str(value):
+            if type(value) is not str:
+                return _SLOW
+            if not value:
+                return empty
+            if max_length is not None and len(value) > max_length:
+                return _SLOW
+            if choices is not None and value not in choices:
+                return _SLOW
+            if checks and value not in valid_urls:
+                try:
+                    for check in checks:
+                        check(value)
+                except ValidationError:
+                    return _SLOW
+                if len(valid_urls) < 100_000:
+                    valid_urls.add(value)
+            return value
+
+        return clean_str
+    if choices is not None:
+        return None
+    if internal_type == "DateField" and not validators:
+
+        def clean_date(value):
+            if type(value) is not str:
+                return _SLOW
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                return _SLOW
+
+        return clean_date
+    if internal_type == "FloatField" and not validators:
+
+        def clean_float(value):
+            if type(value) is float:
+                return value if math.isfinite(value) else _SLOW
+            if type(value) is int and -(2**53) <= value <= 2**53:
+                return float(value)
+            return _SLOW
+
+        return clean_float
+    if internal_type in _INT_TYPES:
+        low, high = None, None
+        for validator in validators:
+            if type(validator) is MinValueValidator and isinstance(validator.limit_value, int):
+                low = validator.limit_value if low is None else max(low, validator.limit_value)
+            elif type(validator) is MaxValueValidator and isinstance(validator.limit_value, int):
+                high = validator.limit_value if high is None else min(high, validator.limit_value)
+            else:
+                return None
+        if low is None or high is None:
+            return None
+
+        def clean_int(value):
+            if type(value) is int and low <= value <= high:
+                return value
+            return _SLOW
+
+        return clean_int
+    return None
+
+
+_FAST_CLEANERS: dict = {}
+
+
+def _fast_cleaner_of(model, name: str):
+    key = (model, name)
+    try:
+        return _FAST_CLEANERS[key]
+    except KeyError:
+        cleaner = _FAST_CLEANERS[key] = _fast_cleaner(model._meta.get_field(name))
+        return cleaner
+
+
 def _clean_model_field(model, name: str, value, errors: _Errors, path: str):
     """Coerce and validate one value with the model field's own rules (type, length, choices)."""
+    fast = _FAST_CLEANERS.get((model, name), _SLOW)
+    if fast is _SLOW:
+        fast = _fast_cleaner_of(model, name)
+    if fast is not None and value is not None:
+        cleaned = fast(value)
+        if cleaned is not _SLOW:
+            return cleaned
+    return _clean_model_field_slowly(model, name, value, errors, path)
+
+
+def _clean_model_field_slowly(model, name: str, value, errors: _Errors, path: str):
     model_field = model._meta.get_field(name)
     if value is None or (value == "" and model_field.null):
         if model_field.null:
@@ -181,7 +364,9 @@ def _clean_model_field(model, name: str, value, errors: _Errors, path: str):
     return cleaned
 
 
-def _check_keys(data: dict, allowed: set[str], path: str, errors: _Errors) -> None:
+def _check_keys(data: dict, allowed: frozenset[str], path: str, errors: _Errors) -> None:
+    if data.keys() <= allowed:
+        return
     for key in sorted(set(data) - allowed):
         errors.add(f"{path}{key}", "Unknown field.")
 
@@ -205,22 +390,7 @@ def clean_incident(
     errors = _Errors()
     if not isinstance(data, dict):
         raise ValidationError({"non_field_errors": ["An incident must be a JSON object."]})
-    allowed = {
-        *INCIDENT_FIELDS,
-        "participants",
-        "sources",
-        "details",
-        "disputed",
-        # Read-only fields a client gets back; accepted (and ignored) so a fetched or
-        # exported record can be sent back as it is.
-        "id",
-        "status",
-        "retraction_reason",
-        "verification",
-        "created_at",
-        "updated_at",
-    }
-    _check_keys(data, allowed, "", errors)
+    _check_keys(data, _INCIDENT_KEYS, "", errors)
 
     fields: dict[str, Any] = {}
     for name in INCIDENT_FIELDS:
@@ -287,7 +457,7 @@ def _clean_disputed(data: dict, accept_status: bool, errors: _Errors) -> bool:
         return False
     verification = data.get("verification")
     if accept_status and verification is not None:
-        if verification not in Verification.values:
+        if not _among(verification, _VERIFICATIONS):
             errors.add("verification", f"Unknown verification {verification!r}.")
         # Of verification only `disputed` is read from a file (SPEC §4); the rest is derived.
         return verification == Verification.DISPUTED
@@ -296,7 +466,7 @@ def _clean_disputed(data: dict, accept_status: bool, errors: _Errors) -> bool:
 
 def _clean_status(data: dict, clean: CleanIncident, errors: _Errors) -> None:
     status = data.get("status") or IncidentStatus.DRAFT
-    if status not in IncidentStatus.values:
+    if not _among(status, _STATUSES):
         errors.add("status", f"Unknown status {status!r}; use one of {IncidentStatus.values}.")
         return
     clean.status = status
@@ -369,7 +539,7 @@ def _clean_participants(items, lookups: Lookups, errors: _Errors) -> list[dict]:
         if not isinstance(item, dict):
             errors.add(f"participants[{index}]", "Must be an object.")
             continue
-        _check_keys(item, set(PARTICIPANT_FIELDS), path, errors)
+        _check_keys(item, _PARTICIPANT_KEYS, path, errors)
         values: dict[str, Any] = {"position": index}
         country = item.get("country")
         if not isinstance(country, str) or not country:
@@ -377,7 +547,7 @@ def _clean_participants(items, lookups: Lookups, errors: _Errors) -> list[dict]:
                 path + "country",
                 "This field is required (ISO 3166-1 alpha-2, e.g. CN).",
             )
-        elif country != country.upper() or country not in countries:
+        elif country != country.upper() or not _is_country(country):
             errors.add(
                 path + "country",
                 f"{country!r} is not an upper-case ISO 3166-1 alpha-2 code.",
@@ -428,7 +598,7 @@ def _clean_citations(items, errors: _Errors) -> list[dict]:
                 "Must be an object with url, publisher, title, published_on, type.",
             )
             continue
-        _check_keys(item, {*CITATION_FIELDS, "id"}, path, errors)
+        _check_keys(item, _CITATION_KEYS, path, errors)
         values = {}
         for name in SOURCE_FIELDS:
             values[name] = _clean_model_field(Source, name, item.get(name), errors, path + name)
@@ -454,7 +624,7 @@ def _clean_details(kind: str, data, errors: _Errors) -> dict | None:
         errors.add("details", "Must be an object with the fields of this kind.")
         return None
     names = DETAIL_FIELDS[kind]
-    _check_keys(data, {*names, *READ_ONLY_DETAIL_FIELDS}, "details.", errors)
+    _check_keys(data, _DETAIL_KEYS[kind], "details.", errors)
     model = DETAIL_MODELS[kind]
     details: dict[str, Any] = {}
     for name in names:
@@ -530,7 +700,7 @@ def _clean_dispute(details: dict, errors: _Errors) -> None:
             f"Must be a non-empty list of {DisputeType.values}.",
         )
     else:
-        unknown = [t for t in types if t not in DisputeType.values]
+        unknown = [t for t in types if not _among(t, _DISPUTE_TYPES)]
         if unknown:
             errors.add(
                 "details.dispute_types",

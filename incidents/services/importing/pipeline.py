@@ -17,12 +17,15 @@ from django.db import DatabaseError, connection, transaction
 from incidents.choices import PUBLIC_STATUSES, IncidentStatus
 from incidents.duplicates import duplicate_pairs, key_of, stored_candidates
 from incidents.models import Incident, Source
-from incidents.selectors import documents_for
 from incidents.services.feed import record_changes
 from incidents.services.importing.bulk import BulkWriter
 from incidents.services.importing.reading import Record
 from incidents.services.importing.report import ImportReport
-from incidents.services.importing.unchanged import record_status, same_as_stored
+from incidents.services.importing.unchanged import (
+    record_status,
+    same_as_stored,
+    stored_documents,
+)
 from incidents.services.incidents import publication_problems
 from incidents.services.records import load_stored, plan_incident_write, plan_sources
 from incidents.services.search import refresh_search_documents, search_document_sql
@@ -100,7 +103,7 @@ class IncidentImport:
         documents = {}
         if keys:
             with _key_lookups():
-                stored = documents_for(Incident.objects.filter(external_id__in=keys))
+                stored = stored_documents(sorted(keys))
             documents = {document["external_id"]: document for document in stored}
         if self.csv:
             records = self._resolve_url_only_sources(records)

@@ -9,7 +9,12 @@ given by name, a number written as a string, a source named by url alone) is sim
 taken, and goes through validation and the full comparison instead.
 """
 
+import json
+
+from django.db import connection
+
 from incidents.choices import IncidentKind, IncidentStatus, Verification
+from incidents.selectors import _iso_datetime, documents_for
 
 # Optional fields and the value validation gives them when a record leaves them out.
 _INCIDENT_DEFAULTS = {
@@ -153,3 +158,79 @@ def _has_bool(record: dict) -> bool:
         for position in track["coordinates"]:
             numbers += position if isinstance(position, list) else [position]
     return any(type(value) is bool for value in numbers)
+
+
+# The stored documents of a batch on PostgreSQL, built by the database in one statement: the
+# export shape of `selectors.incident_documents` (the same keys and values: dates as ISO text,
+# numbers as float8/int, JSON columns as stored), read with one json.loads per incident.
+_I, _M, _N = (
+    IncidentKind.INTERCEPT,
+    IncidentKind.MEDIAN_LINE_CROSSING,
+    IncidentKind.NAVIGATION_DISPUTE,
+)
+_DOCUMENTS_SQL = f"""
+SELECT i.occurred_at, i.created_at, i.updated_at, json_build_object(
+    'id', i.id, 'external_id', i.external_id, 'kind', i.kind, 'title', i.title,
+    'summary', i.summary, 'occurred_on', i.occurred_on, 'date_precision', i.date_precision,
+    'region', i.region_id, 'location_name', i.location_name, 'latitude', i.latitude,
+    'longitude', i.longitude, 'conduct', i.conduct, 'status', i.status,
+    'retraction_reason', i.retraction_reason, 'verification', i.verification,
+    'participants', coalesce((
+        SELECT json_agg(json_build_object(
+            'country', p.country, 'role', p.role, 'force', p.force, 'platform', pl.slug,
+            'platform_detail', p.platform_detail, 'count', p.count) ORDER BY p.position, p.id)
+        FROM incidents_participant p LEFT JOIN incidents_platform pl ON pl.id = p.platform_id
+        WHERE p.incident_id = i.id), '[]'::json),
+    'sources', coalesce((
+        SELECT json_agg(json_build_object(
+            'url', s.url, 'publisher', s.publisher, 'title', s.title,
+            'published_on', s.published_on, 'type', s.type, 'quote', c.quote)
+            ORDER BY c.position, c.id)
+        FROM incidents_citation c JOIN incidents_source s ON s.id = c.source_id
+        WHERE c.incident_id = i.id), '[]'::json),
+    'details', coalesce(CASE i.kind
+        WHEN '{_I}' THEN (
+            SELECT json_build_object(
+                'domain', d.domain, 'closest_approach_m', d.closest_approach_m,
+                'closest_approach_text', d.closest_approach_text, 'maneuvers', d.maneuvers)
+            FROM incidents_interceptdetails d WHERE d.incident_id = i.id)
+        WHEN '{_M}' THEN (
+            SELECT json_build_object(
+                'aircraft_count', d.aircraft_count, 'vessel_count', d.vessel_count,
+                'aircraft_total_reported', d.aircraft_total_reported,
+                'period_start', d.period_start, 'period_end', d.period_end, 'track', d.track,
+                'track_analysis', CASE WHEN d.track IS NULL THEN NULL ELSE json_build_object(
+                    'crossed', d.track_crossed, 'crossing_points', d.track_crossing_points,
+                    'ends_on', d.track_ends_on,
+                    'max_penetration_km', d.track_max_penetration_km) END)
+            FROM incidents_medianlinecrossingdetails d WHERE d.incident_id = i.id)
+        WHEN '{_N}' THEN (
+            SELECT json_build_object(
+                'dispute_types', d.dispute_types, 'feature', d.feature, 'zone', d.zone)
+            FROM incidents_navigationdisputedetails d WHERE d.incident_id = i.id)
+        END, '{{}}'::json)
+)::text
+FROM incidents_incident i
+WHERE i.external_id = ANY(%s)
+"""
+
+
+def stored_documents(external_ids: list[str]) -> list[dict]:
+    """The stored documents (export shape) of the incidents with these external ids."""
+    if not external_ids:
+        return []
+    if connection.vendor != "postgresql":
+        from incidents.models import Incident
+
+        return documents_for(Incident.objects.filter(external_id__in=external_ids))
+    documents = []
+    loads = json.loads
+    with connection.cursor() as cursor:
+        cursor.execute(_DOCUMENTS_SQL, [list(external_ids)])
+        for occurred_at, created_at, updated_at, text in cursor.fetchall():
+            document = loads(text)
+            document["occurred_at"] = _iso_datetime(occurred_at)
+            document["created_at"] = _iso_datetime(created_at)
+            document["updated_at"] = _iso_datetime(updated_at)
+            documents.append(document)
+    return documents
