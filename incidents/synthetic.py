@@ -13,7 +13,7 @@ incidents in later years:
 - status: 90 % published, 7 % draft, 3 % retracted (with a reason); 1 % marked disputed;
 - participants: an initiator and a target, a third participant in ~10 % (2.1 on average);
 - sources: 1–3 per incident (1.7 on average) with distinct URLs; ~8 % of citations official,
-  ~85 % media; ~4 % of the sources are shared between incidents
+  ~85 % media; ~11 % of citations cite a source shared with other incidents
   (a daily defence-ministry report for crossings on the same day, a weekly research round-up per
   region, a daily wire round-up per region), their fields a function of their URL alone;
 - coordinates on ~30 % of records at a named feature, `occurred_at` on ~40 %, a median-line
