@@ -76,17 +76,21 @@ class Incident(models.Model):
         ordering = ["-occurred_on", "-occurred_at", "-id"]
         permissions = [("publish_incident", "Can publish and retract incidents")]
         indexes = [
-            models.Index(fields=["-occurred_on", "-id"], name="incident_occurred_idx"),
+            # The default order of every list: occurred_on, occurred_at as tie-break, then id.
+            models.Index(
+                fields=["-occurred_on", "-occurred_at", "-id"], name="incident_occurred_idx"
+            ),
             models.Index(fields=["kind", "-occurred_on"], name="incident_kind_occurred_idx"),
             models.Index(fields=["region", "-occurred_on"], name="incident_region_occurred_idx"),
             models.Index(fields=["status", "-occurred_on"], name="incident_status_occurred_idx"),
             models.Index(fields=["updated_at", "id"], name="incident_updated_idx"),
             models.Index(fields=["latitude", "longitude"], name="incident_coordinates_idx"),
-            # The public list filtered by kind and region, newest first (SPEC §2's common query).
+            # The public list filtered by kind and region, in list order: an index-only scan
+            # serves both the count and a deep offset (docs/performance.md, W1 and W5).
             models.Index(
-                fields=["kind", "region", "-occurred_on", "-id"],
+                fields=["kind", "region", "-occurred_on", "-occurred_at", "-id"],
                 condition=models.Q(status=IncidentStatus.PUBLISHED),
-                name="incident_published_kind_idx",
+                name="incident_published_order_idx",
             ),
         ]
         constraints = [
