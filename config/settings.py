@@ -201,7 +201,9 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
+    # JSON only: write bodies are JSON documents (forms cannot carry participants and sources).
+    "DEFAULT_PARSER_CLASSES": ["incidents.api.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "incidents.api.schema.RegistryAutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "incidents.api.throttling.AnonThrottle",
@@ -213,6 +215,9 @@ REST_FRAMEWORK = {
         "export": os.environ.get("API_THROTTLE_EXPORT", "10/min") or None,
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Proxies in front of the app whose X-Forwarded-For entries are trusted for rate limiting;
+    # 0 uses the peer address only (None would trust a client-supplied header).
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
 
 # Most incidents one /api/v1/incidents/export/ may stream (a larger one is a 400 asking for
@@ -221,7 +226,10 @@ EXPORT_MAX_ROWS = env_int("API_EXPORT_MAX_ROWS", 1_000_000)
 # Largest import file (bytes) the importer reads, from the command line or the admin.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 200 * 1024 * 1024)
 
-DRF_STANDARDIZED_ERRORS = {"ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True}
+DRF_STANDARDIZED_ERRORS = {
+    "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
+    "EXCEPTION_HANDLER_CLASS": "incidents.api.errors.ApiExceptionHandler",
+}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Incident Registry API",

@@ -47,19 +47,29 @@ def _numbers(value: str, count: int, what: str) -> list[float]:
         numbers = []
     if len(numbers) != count or not all(math.isfinite(n) for n in numbers):
         raise forms.ValidationError(
-            f"Must be {count} comma-separated numbers ({what}), not {value!r}.", code="invalid"
+            "Must be %(count)d comma-separated numbers (%(what)s), not %(value)r.",
+            code="invalid",
+            params={"count": count, "what": what, "value": value},
         )
     return numbers
 
 
 def _check_lat(value: float, name: str) -> None:
     if not -90 <= value <= 90:
-        raise forms.ValidationError(f"{name} {value} is outside -90..90.", code="out_of_range")
+        raise forms.ValidationError(
+            "%(name)s %(value)s is outside -90..90.",
+            code="out_of_range",
+            params={"name": name, "value": value},
+        )
 
 
 def _check_lon(value: float, name: str) -> None:
     if not -180 <= value <= 180:
-        raise forms.ValidationError(f"{name} {value} is outside -180..180.", code="out_of_range")
+        raise forms.ValidationError(
+            "%(name)s %(value)s is outside -180..180.",
+            code="out_of_range",
+            params={"name": name, "value": value},
+        )
 
 
 class BBoxField(forms.CharField):
@@ -76,7 +86,9 @@ class BBoxField(forms.CharField):
         _check_lat(max_lat, "max_lat")
         if min_lat > max_lat:
             raise forms.ValidationError(
-                f"min_lat {min_lat} is above max_lat {max_lat}.", code="invalid"
+                "min_lat %(min_lat)s is above max_lat %(max_lat)s.",
+                code="invalid",
+                params={"min_lat": min_lat, "max_lat": max_lat},
             )
         return BBox(min_lon, min_lat, max_lon, max_lat)
 
@@ -109,7 +121,7 @@ class StrictBooleanField(forms.Field):
             return self.VALUES[str(value).strip().lower()]
         except KeyError:
             raise forms.ValidationError(
-                f"Must be true or false, not {value!r}.", code="invalid"
+                "Must be true or false, not %(value)r.", code="invalid", params={"value": value}
             ) from None
 
 
@@ -129,7 +141,9 @@ class BoundedDateTimeField(forms.DateTimeField):
 def _at_most_max_values(values):
     if len(values) > MAX_VALUES:
         raise forms.ValidationError(
-            f"Give at most {MAX_VALUES} values, not {len(values)}.", code="max_length"
+            "Give at most %(limit)d values, not %(count)d.",
+            code="max_length",
+            params={"limit": MAX_VALUES, "count": len(values)},
         )
 
 
@@ -242,8 +256,9 @@ class IncidentFilterForm(forms.Form):
             self.add_error(
                 "occurred_before",
                 forms.ValidationError(
-                    f"{before} is before occurred_after {after}: the range is reversed.",
+                    "%(before)s is before occurred_after %(after)s: the range is reversed.",
                     code="invalid_range",
+                    params={"before": before, "after": after},
                 ),
             )
         low, high = data.get("min_closest_approach_m"), data.get("max_closest_approach_m")
@@ -251,7 +266,9 @@ class IncidentFilterForm(forms.Form):
             self.add_error(
                 "max_closest_approach_m",
                 forms.ValidationError(
-                    f"{high} is below min_closest_approach_m {low}.", code="invalid_range"
+                    "%(high)s is below min_closest_approach_m %(low)s.",
+                    code="invalid_range",
+                    params={"high": high, "low": low},
                 ),
             )
         if data.get("near") and data.get("radius_km") is None and "radius_km" not in self.errors:

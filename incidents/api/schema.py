@@ -6,7 +6,20 @@ parameters outside the filtersets (format, limit, offset, interval, group_by) ar
 so the schema describes every 400 body a client can get for a parameter it knows.
 """
 
+from drf_standardized_errors.openapi import AutoSchema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import permissions
+
+from incidents.api.pagination import LimitOffsetPagination
+from incidents.api.permissions import IncidentWritePermission
+
+# Permission classes under which a safe method needs no credentials.
+ANONYMOUS_READ_PERMISSIONS = (
+    permissions.AllowAny,
+    permissions.DjangoModelPermissionsOrAnonReadOnly,
+    permissions.IsAuthenticatedOrReadOnly,
+    IncidentWritePermission,
+)
 
 QUERY_ERROR_CODES = [
     "invalid",
@@ -31,3 +44,47 @@ def document_query_errors(viewset, action: str, parameters, *, codes=QUERY_ERROR
             codes, field_name=name, actions=[action], methods=["get"]
         )(viewset)
     return viewset
+
+
+class RegistryAutoSchema(AutoSchema):
+    """drf-standardized-errors' AutoSchema, with anonymous reads and the paging bounds declared.
+
+    - drf-spectacular marks authentication optional (`{}`) only for AllowAny; reads are open to
+      everyone under DjangoModelPermissionsOrAnonReadOnly and IncidentWritePermission too.
+    - Error bodies are JSON whatever the endpoint's renderers (StrictQueryMixin and JsonErrorsMixin
+      render them so): a 400 of the CSV export is documented as application/json.
+    - `limit` and `offset` carry the bounds the paginator enforces (a 400 outside them).
+    """
+
+    def get_auth(self):
+        auths = super().get_auth()
+        checks = self.view.get_permissions()
+        if (
+            self.method in permissions.SAFE_METHODS
+            and {} not in auths
+            and checks
+            and all(isinstance(check, ANONYMOUS_READ_PERMISSIONS) for check in checks)
+        ):
+            auths.append({})
+        return auths
+
+    def _get_response_for_code(
+        self, serializer, status_code, media_types=None, direction="response"
+    ):
+        if media_types is None and str(status_code)[:1] in ("4", "5"):
+            media_types = ["application/json"]
+        return super()._get_response_for_code(serializer, status_code, media_types, direction)
+
+    def _get_pagination_parameters(self):
+        parameters = super()._get_pagination_parameters()
+        paginator = self._get_paginator()
+        if isinstance(paginator, LimitOffsetPagination):
+            bounds = {
+                paginator.limit_query_param: {"minimum": 1, "maximum": paginator.max_limit},
+                paginator.offset_query_param: {"minimum": 0},
+            }
+            for parameter in parameters:
+                extra = bounds.get(parameter.get("name"))
+                if extra and parameter.get("in") == "query":
+                    parameter["schema"] = {**parameter.get("schema", {}), **extra}
+        return parameters

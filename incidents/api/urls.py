@@ -3,6 +3,7 @@
 from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import renderers
 from rest_framework.routers import DefaultRouter
 
 from incidents.api.changes import ChangesView
@@ -15,7 +16,29 @@ from incidents.api.vocabularies import (
     SourceViewSet,
 )
 
+
+class JsonErrorsMixin:
+    """Errors (a 405 for a write, say) go out as JSON, never as YAML or the Swagger UI page."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code >= 400 and hasattr(response, "data"):
+            request.accepted_renderer = renderers.JSONRenderer()
+            request.accepted_media_type = request.accepted_renderer.media_type
+            response.template_name = None
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class SchemaView(JsonErrorsMixin, SpectacularAPIView):
+    pass
+
+
+class SwaggerView(JsonErrorsMixin, SpectacularSwaggerView):
+    pass
+
+
 router = DefaultRouter()
+# No `.json` suffix routes: the format is chosen by ?format= or Accept only.
+router.include_format_suffixes = False
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("regions", RegionViewSet, basename="region")
 router.register("platforms", PlatformViewSet, basename="platform")
@@ -24,9 +47,9 @@ router.register("contacts", ContactViewSet, basename="contact")
 
 urlpatterns = [
     path("changes/", ChangesView.as_view(), name="changes"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     # Swagger UI's scripts and styles come from drf-spectacular-sidecar: no CDN, works offline.
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("docs/", SwaggerView.as_view(url_name="schema"), name="docs"),
     *router.urls,
     # Last: any other path under /api/v1/ is a JSON 404, with DEBUG on too (Django's handler404
     # only runs with DEBUG off). Paths without the slash still get APPEND_SLASH's redirect.

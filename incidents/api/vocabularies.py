@@ -6,19 +6,22 @@ services.update_source, so the verification of the incidents citing it follows.
 """
 
 import copy
+import math
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, Q
 from django_countries import countries
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
+from rest_framework.parsers import JSONParser
 
 from incidents import services
 from incidents.api.conditional import Conflict
 from incidents.api.filter_fields import ChoicesFilter, CountryFilter
 from incidents.api.mixins import StrictQueryMixin
+from incidents.api.schema import document_query_errors
 from incidents.api.write_serializers import ErrorResponse409Serializer
 from incidents.choices import ContactKind, PlatformCategory, PlatformDomain, SourceType
 from incidents.models import Contact, Platform, Region, Source
@@ -35,6 +38,14 @@ def _country(code: str) -> str:
 class ModelCleanMixin:
     """Runs the model's own validation (field validators and check constraints) before saving."""
 
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if "max_length" in kwargs:
+            # The length is checked on the text as sent, as the schema's maxLength states;
+            # trimming first would accept a longer body than documented.
+            kwargs["trim_whitespace"] = False
+        return field_class, kwargs
+
     def validate(self, attrs):
         model = self.Meta.model
         # A copy: the instance itself changes only when the serializer saves.
@@ -50,13 +61,27 @@ class ModelCleanMixin:
         return attrs
 
 
+@extend_schema_field({"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4})
+class BboxField(serializers.JSONField):
+    """Four numbers; a bad item is reported on the field, by position."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list) or len(data) != 4:
+            raise serializers.ValidationError(
+                "Give four numbers: min_lon, min_lat, max_lon, max_lat."
+            )
+        for index, value in enumerate(data):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+            ):
+                raise serializers.ValidationError(f"Item {index} must be a finite number.")
+        return [float(value) for value in data]
+
+
 class RegionSerializer(ModelCleanMixin, serializers.ModelSerializer):
-    bbox = serializers.ListField(
-        child=serializers.FloatField(),
-        min_length=4,
-        max_length=4,
-        help_text="[min_lon, min_lat, max_lon, max_lat]",
-    )
+    bbox = BboxField(help_text="[min_lon, min_lat, max_lon, max_lat]")
 
     class Meta:
         model = Region
@@ -95,10 +120,29 @@ class SourceSerializer(ModelCleanMixin, serializers.ModelSerializer):
             raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "minLength": 2, "maxLength": 2},
+        "minItems": 1,
+    }
+)
+class CountryListField(serializers.JSONField):
+    """A non-empty list of country codes; a bad item is reported on the field, by position."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list) or not data:
+            raise serializers.ValidationError("Give a non-empty list of ISO alpha-2 codes.")
+        for index, code in enumerate(data):
+            if not isinstance(code, str) or len(code) != 2:
+                raise serializers.ValidationError(
+                    f"Item {index} must be a two-letter ISO 3166-1 alpha-2 code."
+                )
+        return data
+
+
 class ContactSerializer(ModelCleanMixin, serializers.ModelSerializer):
-    parties = serializers.ListField(
-        child=serializers.CharField(max_length=2), help_text="ISO 3166-1 alpha-2 codes."
-    )
+    parties = CountryListField(help_text="ISO 3166-1 alpha-2 codes.")
     sources = serializers.SlugRelatedField(
         slug_field="url",
         queryset=Source.objects.all(),
@@ -165,6 +209,8 @@ class ContactFilterSet(filters.FilterSet):
 class VocabularyViewSet(StrictQueryMixin, viewsets.ModelViewSet):
     filtered_actions = {"list"}
     query_parameters = {"list": {"limit", "offset"}, "retrieve": set()}
+    # Writes are JSON documents; no form or multipart bodies.
+    parser_classes = [JSONParser]
 
     def perform_destroy(self, instance):
         try:
@@ -211,3 +257,14 @@ class ContactViewSet(VocabularyViewSet):
     serializer_class = ContactSerializer
     filterset_class = ContactFilterSet
     lookup_value_regex = "[0-9]{1,18}"
+
+
+for _viewset in (RegionViewSet, PlatformViewSet, SourceViewSet, ContactViewSet):
+    _filters = getattr(_viewset, "filterset_class", None)
+    document_query_errors(
+        _viewset,
+        "list",
+        [*(_filters.base_filters if _filters else ()), "format", "limit", "offset"],
+    )
+    document_query_errors(_viewset, "retrieve", ["format"])
+del _viewset, _filters

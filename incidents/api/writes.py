@@ -12,7 +12,6 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -21,6 +20,7 @@ from incidents import services
 from incidents.api import conditional
 from incidents.api.changes import reject_unknown_parameters
 from incidents.api.history import incident_history
+from incidents.api.parsers import JSONParser
 from incidents.api.permissions import ACTION_PERMISSIONS, IncidentWritePermission
 from incidents.api.serializers import IncidentSerializer
 from incidents.api.service_calls import call, domain_errors, merge_patch, serializer_errors
