@@ -132,7 +132,8 @@ class BoundedDateTimeField(forms.DateTimeField):
         result = super().to_python(value)
         if result is not None:
             try:
-                result.astimezone(dt.UTC)
+                # In UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts.
+                result = result.astimezone(dt.UTC)
             except OverflowError:
                 raise forms.ValidationError("Is out of range.", code="invalid") from None
         return result

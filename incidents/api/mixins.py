@@ -60,6 +60,12 @@ class StrictQueryMixin:
                     f"Unknown query parameter. This endpoint takes: {', '.join(sorted(known))}.",
                     code="unknown_parameter",
                 ).detail
+            elif "" in request.query_params.getlist(name):
+                # An empty value would silently mean "no filter": a client that meant one
+                # learns it sent none.
+                errors[name] = ValidationError(
+                    "Give a value, or leave the parameter out.", code="blank"
+                ).detail
             elif len(request.query_params.getlist(name)) > 1 and not isinstance(
                 filters.get(name), MultipleChoiceFilter
             ):

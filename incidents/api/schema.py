@@ -22,6 +22,7 @@ ANONYMOUS_READ_PERMISSIONS = (
 )
 
 QUERY_ERROR_CODES = [
+    "blank",
     "invalid",
     "invalid_choice",
     "invalid_list",

@@ -212,3 +212,24 @@ def test_a_bad_format_with_a_bad_token_is_a_client_error_not_a_crash(api_client,
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["attr"] == "format"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/incidents/?updated_after=",
+        "/api/v1/incidents/stats/?occurred_before=",
+        "/api/v1/contacts/?occurred_before=",
+    ],
+)
+def test_an_empty_parameter_is_a_400_naming_it_not_a_silent_no_filter(api_client, path):
+    response = api_client.get(path)
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == path.split("?")[1].rstrip("=")
+
+
+def test_updated_after_with_an_offset_postgresql_refuses_is_read_in_utc(api_client):
+    response = api_client.get("/api/v1/incidents/?updated_after=2023-10-29T09:24:37%2B17:23")
+
+    assert response.status_code == 200
