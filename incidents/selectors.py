@@ -90,14 +90,14 @@ def incidents_visible_to(user) -> QuerySet:
     return incidents
 
 
-def _iso_datetime(value: dt.datetime | None) -> str | None:
+def iso_datetime(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
     value = value.astimezone(dt.UTC).isoformat()
     return value[:-6] + "Z" if value.endswith("+00:00") else value
 
 
-def _iso_date(value: dt.date | None) -> str | None:
+def iso_date(value: dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
@@ -108,8 +108,8 @@ def details_of(row: dict) -> dict:
         return {}
     values = {name: row[column] for name, column in DETAIL_COLUMNS[kind].items()}
     if kind == IncidentKind.MEDIAN_LINE_CROSSING:
-        values["period_start"] = _iso_date(values["period_start"])
-        values["period_end"] = _iso_date(values["period_end"])
+        values["period_start"] = iso_date(values["period_start"])
+        values["period_end"] = iso_date(values["period_end"])
         crossed = values.pop("track_crossed")
         points = values.pop("track_crossing_points")
         ends_on = values.pop("track_ends_on")
@@ -174,7 +174,7 @@ def incident_documents(rows: list[dict]) -> list[dict]:
                     "url": c[1],
                     "publisher": c[2],
                     "title": c[3],
-                    "published_on": _iso_date(c[4]),
+                    "published_on": iso_date(c[4]),
                     "type": c[5],
                     "quote": c[6],
                 }
@@ -189,8 +189,8 @@ def _document(row: dict, participants: list, sources: list) -> dict:
         "kind": row["kind"],
         "title": row["title"],
         "summary": row["summary"],
-        "occurred_on": _iso_date(row["occurred_on"]),
-        "occurred_at": _iso_datetime(row["occurred_at"]),
+        "occurred_on": iso_date(row["occurred_on"]),
+        "occurred_at": iso_datetime(row["occurred_at"]),
         "date_precision": row["date_precision"],
         "region": row["region_id"],
         "location_name": row["location_name"],
@@ -203,8 +203,8 @@ def _document(row: dict, participants: list, sources: list) -> dict:
         "participants": participants,
         "sources": sources,
         "details": details_of(row),
-        "created_at": _iso_datetime(row["created_at"]),
-        "updated_at": _iso_datetime(row["updated_at"]),
+        "created_at": iso_datetime(row["created_at"]),
+        "updated_at": iso_datetime(row["updated_at"]),
     }
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from incidents.choices import ChangeAction, IncidentKind, IncidentStatus
 from incidents.models import Citation, Incident, Source
+from incidents.services.audit import with_user
 from incidents.services.feed import is_public, record_change, record_changes
 from incidents.services.records import load_stored, plan_incident_write, plan_sources
 from incidents.services.search import refresh_search_documents
@@ -57,13 +58,6 @@ def _check_external_id_free(clean: CleanIncident, incident: Incident | None) -> 
         raise ValidationError(
             {"external_id": [f"Another incident already has external_id {external_id!r}."]}
         )
-
-
-def _with_user(instance, by):
-    # simple-history reads the acting user from this attribute when the request is not at hand.
-    if by is not None and getattr(by, "is_authenticated", False):
-        instance._history_user = by
-    return instance
 
 
 @transaction.atomic
@@ -120,15 +114,15 @@ def _write(
     if write is None:
         return incident
     for source in [*new_sources, *changed_sources]:
-        _with_user(source, by).save()
-    incident = _with_user(write.incident, by)
+        with_user(source, by).save()
+    incident = with_user(write.incident, by)
     incident.save()
     for row in write.delete:
-        _with_user(row, by).delete()
+        with_user(row, by).delete()
     for row in write.create:
-        _with_user(row, by).save()
+        with_user(row, by).save()
     for row, _fields in write.update:
-        _with_user(row, by).save()
+        with_user(row, by).save()
 
     refresh_search_documents([incident.pk])
     if changed_sources:
@@ -186,7 +180,7 @@ def publish_incident(incident: Incident, *, by) -> Incident:
         raise ValidationError({"non_field_errors": problems})
     incident.status = IncidentStatus.PUBLISHED
     incident.version += 1
-    _with_user(incident, by).save()
+    with_user(incident, by).save()
     record_change(incident.pk, ChangeAction.PUBLISHED)
     return incident
 
@@ -209,7 +203,7 @@ def retract_incident(incident: Incident, *, reason: str, by) -> Incident:
     incident.status = IncidentStatus.RETRACTED
     incident.retraction_reason = reason
     incident.version += 1
-    _with_user(incident, by).save()
+    with_user(incident, by).save()
     record_change(incident.pk, ChangeAction.RETRACTED)
     return incident
 
@@ -228,7 +222,7 @@ def set_disputed(
         incident.citations.values_list("source__type", "source__publisher"), disputed=disputed
     )
     incident.version += 1
-    _with_user(incident, by).save()
+    with_user(incident, by).save()
     if is_public(incident.status):
         record_change(incident.pk, ChangeAction.UPDATED)
     return incident
@@ -244,11 +238,11 @@ def delete_incident(incident: Incident, *, by, expected_version: int | None = No
     was_public = is_public(incident.status)
     incident_id = incident.pk
     for child in [*incident.participants.all(), *incident.citations.all()]:
-        _with_user(child, by).delete()
+        with_user(child, by).delete()
     for model in DETAIL_MODELS.values():
         for row in model.objects.filter(incident_id=incident_id):
-            _with_user(row, by).delete()
-    _with_user(incident, by).delete()
+            with_user(row, by).delete()
+    with_user(incident, by).delete()
     if was_public:
         record_change(incident_id, ChangeAction.DELETED)
 
@@ -260,7 +254,7 @@ def update_source(source: Source, data: dict, *, by) -> Source:
     for name, value in data.items():
         setattr(source, name, value)
     source.full_clean()
-    _with_user(source, by).save()
+    with_user(source, by).save()
     sources_changed(source.citations.values_list("incident_id", flat=True), by=by)
     return source
 

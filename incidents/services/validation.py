@@ -147,10 +147,12 @@ class Lookups:
 
     @classmethod
     def load(cls) -> "Lookups":
+        every = list(Platform.objects.all())
+        # Names first, slugs over them: a slug wins where a name and a slug coincide.
         platforms: dict[str, Platform] = {}
-        for platform in Platform.objects.all():
+        for platform in every:
             platforms.setdefault(platform.name.lower(), platform)
-        for platform in Platform.objects.all():
+        for platform in every:
             platforms[platform.slug] = platform
         return cls(
             regions=set(Region.objects.values_list("slug", flat=True)),

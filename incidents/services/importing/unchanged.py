@@ -14,7 +14,7 @@ import json
 from django.db import connection
 
 from incidents.choices import IncidentKind, IncidentStatus, Verification
-from incidents.selectors import _iso_datetime, documents_for
+from incidents.selectors import documents_for, iso_datetime
 
 # Optional fields and the value validation gives them when a record leaves them out.
 _INCIDENT_DEFAULTS = {
@@ -229,8 +229,8 @@ def stored_documents(external_ids: list[str]) -> list[dict]:
         cursor.execute(_DOCUMENTS_SQL, [list(external_ids)])
         for occurred_at, created_at, updated_at, text in cursor.fetchall():
             document = loads(text)
-            document["occurred_at"] = _iso_datetime(occurred_at)
-            document["created_at"] = _iso_datetime(created_at)
-            document["updated_at"] = _iso_datetime(updated_at)
+            document["occurred_at"] = iso_datetime(occurred_at)
+            document["created_at"] = iso_datetime(created_at)
+            document["updated_at"] = iso_datetime(updated_at)
             documents.append(document)
     return documents

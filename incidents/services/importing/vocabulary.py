@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_countries import countries
 
 from incidents.models import Contact, Platform, Source
+from incidents.services.audit import with_user
 from incidents.services.importing.report import ImportReport
 from incidents.services.records import plan_sources
 from incidents.services.validation import SOURCE_FIELDS
@@ -105,7 +106,7 @@ def import_platforms(items: list, report: ImportReport, *, write: bool, by) -> l
             platforms.append(platform)
             continue
         if write and report.ok:
-            _with_user(platform, by).save()
+            with_user(platform, by).save()
         platforms.append(platform)
     return platforms
 
@@ -217,7 +218,7 @@ def import_contacts(
         new_sources, changed = plan_sources(sources, known)
         if write:
             for source in [*new_sources, *changed]:
-                _with_user(source, by).save()
+                with_user(source, by).save()
         changed_sources.extend(changed)
         contact = existing.get(fields.get("external_id"))
         urls = {s["url"] for s in sources}
@@ -235,12 +236,6 @@ def import_contacts(
                 setattr(contact, name, value)
             report.contacts_updated += 1
         if write:
-            _with_user(contact, by).save()
+            with_user(contact, by).save()
             contact.sources.set([known[s["url"]] for s in sources])
     return changed_sources
-
-
-def _with_user(instance, by):
-    if by is not None and getattr(by, "is_authenticated", False):
-        instance._history_user = by
-    return instance
