@@ -55,7 +55,24 @@ class RegistryAutoSchema(AutoSchema):
     - Error bodies are JSON whatever the endpoint's renderers (StrictQueryMixin and JsonErrorsMixin
       render them so): a 400 of the CSV export is documented as application/json.
     - `limit` and `offset` carry the bounds the paginator enforces (a 400 outside them).
+    - A request line over the server's limit (gunicorn: 4,094 bytes; a proxy has its own) is
+      refused with 414 before Django sees it; every operation declares it, without a body shape,
+      because the server (not the registry) writes that answer. A body over the upload limit is
+      a 413 on every write.
     """
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction == "response":
+            responses.setdefault(
+                "414", {"description": "The URL is longer than the server accepts."}
+            )
+            if self.method in ("POST", "PUT", "PATCH"):
+                responses.setdefault(
+                    "413",
+                    {"description": "The body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE."},
+                )
+        return responses
 
     def get_auth(self):
         auths = super().get_auth()

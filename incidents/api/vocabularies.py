@@ -6,6 +6,7 @@ services.update_source, so the verification of the incidents citing it follows.
 """
 
 import copy
+import functools
 import math
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -35,11 +36,31 @@ def _country(code: str) -> str:
     return code
 
 
+class _JsonStringOnly:
+    """Takes a JSON string only: DRF's text and choice fields would also turn 12 into "12"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            if isinstance(self, serializers.ChoiceField):
+                # The error code the schema lists for a choice: invalid_choice.
+                self.fail("invalid_choice", input=data)
+            raise serializers.ValidationError("Expected a string.", code="invalid")
+        return super().to_internal_value(data)
+
+
+@functools.cache
+def _json_string_only(field_class):
+    return type(field_class.__name__, (_JsonStringOnly, field_class), {})
+
+
 class ModelCleanMixin:
     """Runs the model's own validation (field validators and check constraints) before saving."""
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if issubclass(field_class, serializers.CharField | serializers.ChoiceField):
+            # The schema says "type: string"; a number or true is a 400, as everywhere else.
+            field_class = _json_string_only(field_class)
         if "max_length" in kwargs:
             # The length is checked on the text as sent, as the schema's maxLength states;
             # trimming first would accept a longer body than documented.

@@ -155,6 +155,32 @@ def test_a_platform_with_a_bad_country_is_a_400_naming_country(curator_client):
     assert [e["attr"] for e in response.json()["errors"]] == ["country"]
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("name", 12), ("slug", 500), ("country", 86), ("category", 1), ("domain", True)],
+)
+def test_a_platform_text_field_given_a_non_string_is_a_400_naming_it(curator_client, field, value):
+    """The schema says string: 12 is not silently stored as "12" (found by live fuzzing)."""
+    platform = PlatformFactory(slug="j-16", name="J-16")
+    body = {field: value}
+
+    response = curator_client.patch(f"/api/v1/platforms/{platform.slug}/", body, format="json")
+
+    assert response.status_code == 400
+    assert [e["attr"] for e in response.json()["errors"]] == [field]
+    platform.refresh_from_db()
+    assert (platform.slug, platform.name) == ("j-16", "J-16")
+
+
+def test_a_source_title_given_a_number_is_a_400(curator_client):
+    source = SourceFactory(title="Report")
+
+    response = curator_client.patch(f"/api/v1/sources/{source.pk}/", {"title": 7}, format="json")
+
+    assert response.status_code == 400
+    assert [e["attr"] for e in response.json()["errors"]] == ["title"]
+
+
 def test_a_curator_cannot_change_regions(curator_client):
     response = curator_client.patch(
         "/api/v1/regions/south-china-sea/", {"name": "Other"}, format="json"
