@@ -11,7 +11,7 @@ import math
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import ProtectedError, Q
+from django.db.models import Exists, OuterRef, ProtectedError, Q
 from django_countries import countries
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
@@ -24,8 +24,15 @@ from incidents.api.filter_fields import ChoicesFilter, CountryFilter
 from incidents.api.mixins import StrictQueryMixin
 from incidents.api.schema import document_query_errors
 from incidents.api.write_serializers import ErrorResponse409Serializer
-from incidents.choices import ContactKind, PlatformCategory, PlatformDomain, SourceType
-from incidents.models import Contact, Platform, Region, Source
+from incidents.choices import (
+    ContactKind,
+    IncidentStatus,
+    PlatformCategory,
+    PlatformDomain,
+    SourceType,
+)
+from incidents.models import Citation, Contact, Platform, Region, Source
+from incidents.selectors import can_view_drafts
 
 BBOX_COLUMNS = ["min_longitude", "min_latitude", "max_longitude", "max_latitude"]
 
@@ -262,6 +269,10 @@ class PlatformViewSet(VocabularyViewSet):
     lookup_value_regex = "[-a-zA-Z0-9_]{1,80}"
 
 
+def _contact_links(source):
+    return Contact.sources.through.objects.filter(source_id=source)
+
+
 class SourceViewSet(VocabularyViewSet):
     """Reports the incidents cite; their type and publisher decide verification."""
 
@@ -269,6 +280,19 @@ class SourceViewSet(VocabularyViewSet):
     serializer_class = SourceSerializer
     filterset_class = SourceFilterSet
     lookup_value_regex = "[0-9]{1,18}"
+
+    def get_queryset(self):
+        sources = super().get_queryset()
+        if can_view_drafts(self.request.user):
+            return sources
+        # A source only drafts cite would announce what the curators have not published (its
+        # title names the event): hidden, a 404 by id, like the drafts themselves. A source
+        # nothing cites yet is vocabulary entered ahead of use and stays public.
+        citations = Citation.objects.filter(source=OuterRef("pk"))
+        only_drafts = Exists(citations) & ~Exists(
+            citations.exclude(incident__status=IncidentStatus.DRAFT)
+        )
+        return sources.exclude(only_drafts & ~Exists(_contact_links(OuterRef("pk"))))
 
 
 class ContactViewSet(VocabularyViewSet):

@@ -272,3 +272,33 @@ def test_the_openapi_schema_and_docs_carry_no_draft_content(api_client, drafts, 
     assert SECRET_WORD.encode() not in response.content
     for draft in drafts.values():
         assert draft.title.encode() not in response.content
+
+
+@pytest.mark.parametrize("client_name", OUTSIDERS)
+def test_a_source_only_a_draft_cites_is_not_in_the_sources_vocabulary(
+    request, platforms, viewer_client, client_name
+):
+    """A source's title can name the event it reports: a source that only drafts cite is as
+    unpublished as they are (list and by id), while staff with view permission see it."""
+    document = {"title": "Incident", "occurred_on": "2023-05-26", "region": "south-china-sea"}
+    draft = IncidentFactory(
+        kind="intercept",
+        status="draft",
+        sources=[
+            {
+                "url": "https://security.example.org/only-draft",
+                "publisher": "Example News",
+                "title": f"Report on {SECRET_WORD}",
+                "published_on": "2023-05-27",
+                "type": "media",
+            }
+        ],
+        **document,
+    )
+    source_id = draft.citations.get().source_id
+    client = request.getfixturevalue(client_name)
+
+    assert SECRET_WORD.encode() in viewer_client.get("/api/v1/sources/").content
+    assert SECRET_WORD.encode() not in client.get("/api/v1/sources/").content
+    assert client.get(f"/api/v1/sources/{source_id}/").status_code == 404
+    assert SECRET_WORD.encode() not in client.get(f"/api/v1/sources/{source_id}/").content

@@ -69,6 +69,36 @@ def test_sources_list_and_detail(api_client):
     }
 
 
+def test_a_source_only_drafts_cite_is_hidden_from_the_public_like_the_draft(
+    api_client, reader_client, curator_client
+):
+    """Its title would announce an unpublished incident (OWASP API1, BOLA)."""
+    hidden = "https://draft.example.org/1"
+    make(status="draft", sources=[source(hidden, title="Quixotrelle report")])
+    make(status="draft", sources=[source("https://both.example.org/1")])
+    make(sources=[source("https://both.example.org/1"), source("https://pub.example.org/1")])
+    make(status="retracted", sources=[source("https://retracted.example.org/1")])
+    SourceFactory(url="https://ahead.example.org/1")  # entered before any incident cites it
+    ContactFactory().sources.add(SourceFactory(url="https://contact.example.org/1"))
+    hidden_id = Source.objects.get(url=hidden).pk
+
+    public = {s["url"] for s in api_client.get("/api/v1/sources/").json()["results"]}
+    reader = {s["url"] for s in reader_client.get("/api/v1/sources/").json()["results"]}
+    staff = {s["url"] for s in curator_client.get("/api/v1/sources/").json()["results"]}
+
+    assert public == {
+        "https://both.example.org/1",
+        "https://pub.example.org/1",
+        "https://retracted.example.org/1",
+        "https://ahead.example.org/1",
+        "https://contact.example.org/1",
+    }
+    assert reader == public  # signed in, but without permission to view drafts
+    assert staff == public | {hidden}
+    assert api_client.get(f"/api/v1/sources/{hidden_id}/").status_code == 404
+    assert curator_client.get(f"/api/v1/sources/{hidden_id}/").status_code == 200
+
+
 def test_contacts_are_a_timeline_newest_first_with_their_sources(api_client):
     cited = SourceFactory(url="https://talks.example.org/1")
     older = ContactFactory(occurred_on="2022-08-05", kind="suspension")
