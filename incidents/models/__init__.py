@@ -9,6 +9,7 @@ from incidents.models.details import (
 )
 from incidents.models.incident import Incident, IncidentQuerySet, Participant
 from incidents.models.reference import Platform, Region
+from incidents.models.rollup import IncidentDailyCount, IncidentMonthlyCount
 from incidents.models.source import Citation, Source
 
 __all__ = [
@@ -16,6 +17,8 @@ __all__ = [
     "Citation",
     "Contact",
     "Incident",
+    "IncidentDailyCount",
+    "IncidentMonthlyCount",
     "IncidentQuerySet",
     "InterceptDetails",
     "MedianLineCrossingDetails",

@@ -1,7 +1,13 @@
 """GET /api/v1/incidents/stats/ against a hand-counted set."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from incidents.api import stats
+from incidents.models import Incident
+from incidents.services.importing import import_data
+from incidents.synthetic import synthetic_batch
 from tests.incidents.api.read_fixtures import make, participant
 
 pytestmark = pytest.mark.django_db
@@ -178,3 +184,127 @@ def test_a_bad_or_unknown_stats_parameter_is_a_400_naming_it(api_client, query, 
 
     assert response.status_code == 400
     assert [e["attr"] for e in response.json()["errors"]] == [attr]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"interval": "month", "occurred_after": "9999-12-15"},
+        {"interval": "year", "occurred_before": "0001-01-15"},
+        {"interval": "quarter", "occurred_after": "0001-01-01", "occurred_before": "9999-12-31"},
+    ],
+)
+def test_ranges_at_the_ends_of_the_calendar_are_counted(api_client, incidents, query):
+    response = api_client.get(URL, query)
+
+    assert response.status_code == 200
+    expected = 5 if "occurred_before" in query and "occurred_after" in query else 0
+    assert response.json()["total"] == expected
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the rollups are kept by PostgreSQL triggers"
+)
+W3 = {
+    "interval": "month",
+    "group_by": "kind",
+    "occurred_after": "2020-01-01",
+    "occurred_before": "2024-12-31",
+}
+# Each shape the rollups answer: whole months, partial months at either end, a range inside one
+# month, open ranges, days and weeks, every group and filter, retracted and draft statuses.
+ROLLUP_QUERIES = [
+    W3,
+    {"interval": "month", "occurred_after": "2019-03-15", "occurred_before": "2023-08-20"},
+    {"interval": "year", "group_by": "region", "occurred_after": "2021-06-10"},
+    {
+        "interval": "quarter",
+        "group_by": "conduct",
+        "occurred_before": "2022-02-14",
+        "kind": ["intercept", "navigation_dispute"],
+    },
+    {
+        "interval": "week",
+        "group_by": "verification",
+        "region": ["south-china-sea", "taiwan-strait"],
+        "occurred_after": "2018-01-03",
+    },
+    {"interval": "day", "kind": "median_line_crossing", "occurred_before": "2024-03-31"},
+    {"interval": "month", "occurred_after": "2022-05-10", "occurred_before": "2022-05-20"},
+    {"interval": "month", "occurred_after": "2022-05-31", "occurred_before": "2022-07-01"},
+    {"group_by": "region", "conduct": "unsafe", "verification": ["corroborated", "confirmed"]},
+    {"group_by": "kind", "status": ["published", "retracted"]},
+    {"interval": "year", "status": "retracted"},
+    {},
+]
+STAFF_QUERIES = [{"group_by": "kind", "interval": "year"}, {"status": "draft", "interval": "month"}]
+
+
+@pytest.fixture
+def random_incidents(curator):
+    """600 synthetic incidents (all kinds, regions, conducts, 2015-2025; 7 % drafts, 3 % retracted)."""
+    report = import_data(synthetic_batch(0, 600, seed=17), by=curator)
+    assert report.ok
+    Incident.objects.filter(pk__in=Incident.objects.order_by("pk")[:40].values("pk")).update(
+        verification="disputed"
+    )
+
+
+def _stats_sql(client, query) -> tuple[dict, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(URL, query)
+    assert response.status_code == 200, response.content
+    return response.json(), [q["sql"] for q in queries if "incidents_region" not in q["sql"]]
+
+
+@postgresql_only
+@pytest.mark.parametrize("query", ROLLUP_QUERIES)
+def test_the_rollups_answer_exactly_what_counting_the_incidents_answers(
+    api_client, random_incidents, monkeypatch, query
+):
+    answer, sql = _stats_sql(api_client, query)
+    monkeypatch.setattr(stats, "_rollup_buckets", lambda *args: None)
+    counted, counted_sql = _stats_sql(api_client, query)
+
+    assert answer == counted
+    assert answer["total"] > 0 or query.get("status") == "retracted"
+    assert sql and all('incidents_incident"' not in statement for statement in sql)
+    assert any('FROM "incidents_incident"' in statement for statement in counted_sql)
+
+
+@postgresql_only
+@pytest.mark.parametrize("query", [*STAFF_QUERIES, W3])
+def test_staff_stats_from_the_rollups_count_drafts_as_counting_does(
+    curator_client, random_incidents, monkeypatch, query
+):
+    answer, sql = _stats_sql(curator_client, query)
+    monkeypatch.setattr(stats, "_rollup_buckets", lambda *args: None)
+
+    assert answer == _stats_sql(curator_client, query)[0]
+    assert answer["total"] > 0
+    assert all('incidents_incident"' not in statement for statement in sql)
+
+
+@postgresql_only
+def test_the_benchmark_stats_request_is_one_query_on_the_monthly_rollup(api_client, incidents):
+    answer, sql = _stats_sql(api_client, W3)
+
+    assert len(sql) == 1
+    assert '"incidents_incidentmonthlycount"' in sql[0]
+    assert [(b["period"], b["key"], b["count"]) for b in answer["buckets"]] == [
+        ("2023-01-01", "intercept", 2),
+        ("2023-01-01", "navigation_dispute", 1),
+        ("2023-04-01", "median_line_crossing", 1),
+        ("2024-02-01", "intercept", 1),
+    ]
+
+
+@postgresql_only
+@pytest.mark.parametrize(
+    "query", [{"country": "US"}, {"q": "patrol"}, {"min_aircraft": "3"}, {"group_by": "country"}]
+)
+def test_filters_the_rollups_do_not_hold_count_the_incidents(api_client, incidents, query):
+    _, sql = _stats_sql(api_client, {"interval": "year", **query})
+
+    assert not any("incidents_incidentdailycount" in statement for statement in sql)
+    assert not any("incidents_incidentmonthlycount" in statement for statement in sql)
