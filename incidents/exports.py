@@ -5,7 +5,8 @@ return an iterator of text chunks, one per batch of incidents, with flat memory 
 size of the set: rows come through a server-side cursor on PostgreSQL (a chunked cursor on
 SQLite), and each batch's participants and sources in two queries (selectors.incident_documents).
 On PostgreSQL the export reads one REPEATABLE READ snapshot, so rows and their children agree.
-The API's `/incidents/export/` streams these; the `export_incidents` command writes them to a file.
+The `export_incidents` command writes these to a file; the API's `/incidents/export/` streams
+`response_chunks`, which on PostgreSQL hands the CSV to one COPY statement (incidents/csv_sql.py).
 """
 
 import csv
@@ -16,6 +17,7 @@ from itertools import islice
 
 from django.db import connections, transaction
 
+from incidents import csv_sql, documents_sql
 from incidents.interchange import CSV_COLUMNS, document_to_csv_row
 from incidents.selectors import ROW_COLUMNS, incident_documents
 
@@ -110,3 +112,11 @@ EXPORTERS = {"csv": csv_chunks, "geojson": geojson_chunks, "jsonl": jsonl_chunks
 def export_chunks(queryset, export_format: str, *, batch_size: int | None = None) -> Iterator[str]:
     """Chunks of `queryset` in `export_format` (csv, geojson or jsonl)."""
     return EXPORTERS[export_format](queryset, batch_size=batch_size)
+
+
+def response_chunks(queryset, export_format: str) -> Iterator[str | bytes]:
+    """What the API streams: the CSV from COPY on PostgreSQL (same rows, PostgreSQL formats
+    them), every other format and database through export_chunks."""
+    if export_format == "csv" and documents_sql.available(queryset.db):
+        return csv_sql.copy_csv_chunks(queryset)
+    return export_chunks(queryset, export_format)

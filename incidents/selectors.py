@@ -4,6 +4,10 @@
 (API list and detail, exports, formats): three queries for any number of incidents — the rows
 with their kind's details joined, their participants, their citations — and plain dicts, no
 model instances, since object creation dominates a list request otherwise.
+
+On PostgreSQL the API's JSON list and detail and its CSV export are written by SQL that mirrors
+these documents (incidents/documents_sql.py, incidents/csv_sql.py): a change to the document
+shape goes in both places, and tests/incidents/api/test_sql_documents.py keeps them equal.
 """
 
 import datetime as dt

@@ -7,6 +7,7 @@ the row lock, so two clients holding the same ETag cannot both win.
 
 import re
 
+from django.http import HttpResponseNotModified
 from django.utils.cache import patch_cache_control
 from django.utils.http import parse_etags
 from rest_framework import status
@@ -83,6 +84,23 @@ def expected_version(request, incident: Incident) -> int | None:
     if incident.version in wanted:
         return incident.version
     raise PreconditionFailed()
+
+
+def not_modified(request, etag: str) -> HttpResponseNotModified | None:
+    """A 304 when If-None-Match names this ETag (or is *); None to send the representation.
+
+    RFC 9110 §13.1.2 compares If-None-Match weakly: `W/"42-3"` matches `"42-3"`. A mirror
+    that re-reads an incident it holds gets an empty answer instead of the whole document.
+    """
+    header = request.headers.get("If-None-Match")
+    if not header or not header.strip():
+        return None
+    tags = parse_etags(header)
+    if tags != ["*"] and etag not in {tag.removeprefix("W/") for tag in tags}:
+        return None
+    response = HttpResponseNotModified()
+    response["ETag"] = etag
+    return response
 
 
 def set_etag(response, incident: Incident):

@@ -200,6 +200,27 @@ class ChoicesFilter(filters.MultipleChoiceFilter):
         return qs.filter(**{f"{self.field_name}__in": list(value)})
 
 
+class _Slugs(MultipleChoiceField):
+    """Slugs of a vocabulary that changes at run time, checked against `slugs` (a container).
+
+    The message and code of a bad slug are ModelMultipleChoiceField's ("Select a valid choice.
+    … is not one of the available choices.", invalid_choice), without its query per request.
+    """
+
+    def __init__(self, *args, slugs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.slugs = slugs
+
+    def valid_value(self, value):
+        return value in self.slugs
+
+
+class SlugsFilter(ChoicesFilter):
+    """A repeatable slug of a curated vocabulary (regions): `slugs` says which exist."""
+
+    field_class = _Slugs
+
+
 class CountryFilter(ChoicesFilter):
     """Repeatable ISO 3166-1 alpha-2 country code (upper case; lower case is accepted)."""
 

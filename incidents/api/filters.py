@@ -4,11 +4,19 @@ Repeating a parameter means OR, different parameters AND. Filters across partici
 `Exists`, so an incident never appears twice. Every value is checked: a bad one is a 400 naming
 the parameter. Visibility (drafts, retracted) and ordering are applied here too, after the
 filters, since both depend on which parameters were given.
+
+A FilterSet is built for every list, stats and export request, so building one stays cheap
+(docs/performance.md, R2): the declared filters are copied shallowly, the form class is made
+once per FilterSet class, and `region` is checked against slugs cached in the process.
 """
 
+import copy
+import time
+
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django_filters import rest_framework as filters
+from django_filters.filters import FilterMethod
 
 from incidents.api.filter_fields import (
     MAX_RADIUS_KM,
@@ -21,6 +29,7 @@ from incidents.api.filter_fields import (
     IntegerFilter,
     PointFilter,
     RepeatableTextFilter,
+    SlugsFilter,
     StrictBooleanFilter,
 )
 from incidents.api.filter_queries import (
@@ -49,14 +58,75 @@ from incidents.selectors import can_view_drafts
 
 MAX_DISTANCE_M = 1_000_000.0
 MAX_COUNT = 1_000_000
+REGION_SLUGS_SECONDS = 60.0
+
+
+class CachedSlugs:
+    """The slugs of a vocabulary table, read again when older than `seconds` or missing one.
+
+    A slug added since the last read is found at once (a miss reads the table again); a slug
+    deleted since is accepted for at most `seconds`, and then matches no incident anyway.
+    """
+
+    def __init__(self, model, seconds: float):
+        self.model = model
+        self.seconds = seconds
+        self.slugs: frozenset[str] = frozenset()
+        self.read_at = float("-inf")
+
+    def __contains__(self, slug: str) -> bool:
+        if slug in self.slugs and time.monotonic() - self.read_at < self.seconds:
+            return True
+        self.slugs = frozenset(self.model.objects.values_list("slug", flat=True))
+        self.read_at = time.monotonic()
+        return slug in self.slugs
+
+    def choices(self) -> list[tuple[str, str]]:
+        """(slug, name) of every row, for the browsable API's filter form."""
+        return [(row.slug, row.name) for row in self.model.objects.all()]
+
+
+region_slugs = CachedSlugs(Region, REGION_SLUGS_SECONDS)
+
+
+class ShallowCopiedFilters(dict):
+    """Declared filters that each FilterSet instance copies shallowly.
+
+    django-filter deep-copies every declared filter per instance (choices, widgets and all);
+    only the per-request attributes (`model`, `parent`) differ, so a shallow copy suffices. A
+    filter with `method=` calls it through a FilterMethod bound to the filter: rebound to the
+    copy, whose parent is this request's FilterSet.
+    """
+
+    def __deepcopy__(self, memo):
+        copies = {}
+        for name, filter_ in self.items():
+            copies[name] = copied = copy.copy(filter_)
+            if isinstance(filter_.__dict__.get("filter"), FilterMethod):
+                copied.filter = FilterMethod(copied)
+        return copies
+
+
+class ShallowCopiedFields(dict):
+    """Form fields that each form instance copies shallowly, with its own widget.
+
+    BaseForm deep-copies its fields per instance so that one form may change them; these forms
+    never do, and the deep copy of three country lists cost more than the query it guards.
+    """
+
+    def __deepcopy__(self, memo):
+        copies = {}
+        for name, field in self.items():
+            copies[name] = copied = copy.copy(field)
+            copied.widget = copy.copy(field.widget)
+        return copies
 
 
 class IncidentFilterSet(filters.FilterSet):
     kind = ChoicesFilter(choices=IncidentKind.choices, help_text="Kind of incident.")
-    region = filters.ModelMultipleChoiceFilter(
-        queryset=Region.objects.all(),
-        to_field_name="slug",
-        distinct=False,
+    region = SlugsFilter(
+        slugs=region_slugs,
+        choices=region_slugs.choices,
         help_text="Region slug (see /api/v1/regions/).",
     )
     conduct = ChoicesFilter(choices=Conduct.choices, help_text="Conduct as characterised.")
@@ -187,6 +257,21 @@ class IncidentFilterSet(filters.FilterSet):
         self.can_view_drafts = can_view_drafts(getattr(request, "user", None))
         self.rank = None
 
+    @classmethod
+    def get_filters(cls):
+        return ShallowCopiedFilters(super().get_filters())
+
+    def get_form_class(self):
+        # One form class per FilterSet class and process: its fields depend on the declared
+        # filters only (no filter here takes its queryset from the request).
+        cls = type(self)
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            form_class.base_fields = ShallowCopiedFields(form_class.base_fields)
+            cls._form_class = form_class
+        return form_class
+
     @property
     def form(self):
         form = super().form
@@ -224,7 +309,9 @@ class IncidentFilterSet(filters.FilterSet):
         return queryset.filter(with_participants(country__in=value, role=ParticipantRole.TARGET))
 
     def with_platform(self, queryset, name, value):
-        if not value:
+        # Without the parameter the field cleans to an empty QuerySet, with it to a list of
+        # platforms: test the type, since `not value` would evaluate the QuerySet.
+        if isinstance(value, QuerySet) or not value:
             return queryset
         return queryset.filter(with_participants(platform__in=[p.pk for p in value]))
 

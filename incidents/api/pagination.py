@@ -31,3 +31,15 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
 
     def get_offset(self, request):
         return _parse(request, self.offset_query_param, 0, 0, None)
+
+    def paginate_counted(self, queryset, request, counted_page):
+        """paginate_queryset for a page whose count comes with it: `counted_page(queryset,
+        offset, limit)` returns both at once. Leaves the paginator as paginate_queryset does,
+        so the links and display come out the same."""
+        self.request = request
+        self.limit = self.get_limit(request)
+        self.offset = self.get_offset(request)
+        self.count, page = counted_page(queryset, self.offset, self.limit)
+        if self.count > self.limit and self.template is not None:
+            self.display_page_controls = True
+        return page

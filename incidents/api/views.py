@@ -1,9 +1,14 @@
 """Read side of the incident API: list, detail, stats and the streamed export (SPEC §2).
 
-Every read builds its documents with selectors.incident_documents — plain dicts, no model
-instances or serializers per row — and renders them with the plain JSON renderer: the list is a
-COUNT(*), one page query and two child queries, whatever the page size.
+On PostgreSQL the JSON list page (with its count) and the detail are each one statement in
+which the database writes the documents (incidents/documents_sql.py), whatever the page size.
+Other formats (CSV and GeoJSON pages, the browsable API, JSON with `indent`) and SQLite build
+the same documents with
+selectors.incident_documents — plain dicts, no model instances or serializers per row — and
+render them: a COUNT(*), one page query and two child queries.
 """
+
+import json
 
 from django.conf import settings
 from django.http import StreamingHttpResponse
@@ -15,9 +20,16 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from incidents import documents_sql
+from incidents.api.conditional import not_modified
 from incidents.api.filters import IncidentFilterSet, IncidentStatsFilterSet
 from incidents.api.mixins import StrictQueryMixin
-from incidents.api.renderers import CsvRenderer, GeoJsonRenderer, JsonLinesRenderer
+from incidents.api.renderers import (
+    CsvRenderer,
+    GeoJsonRenderer,
+    JsonLinesRenderer,
+    json_text_response,
+)
 from incidents.api.schema import document_query_errors
 from incidents.api.serializers import (
     IncidentFeatureCollectionSerializer,
@@ -28,7 +40,7 @@ from incidents.api.serializers import (
 from incidents.api.stats import incident_stats
 from incidents.api.throttling import AnonThrottle, ExportThrottle, UserThrottle
 from incidents.api.writes import IncidentWriteMixin
-from incidents.exports import MEDIA_TYPES, export_chunks, exportable
+from incidents.exports import MEDIA_TYPES, exportable, response_chunks
 from incidents.models import Incident
 from incidents.selectors import ROW_COLUMNS, documents_for, incident_documents, incidents_visible_to
 
@@ -59,6 +71,19 @@ class PagedDocuments:
 
     def __getitem__(self, page: slice) -> list[dict]:
         return documents_for(self.queryset[page])
+
+
+def json_from_sql(request, alias: str) -> bool:
+    """Whether this response is JSON that PostgreSQL may write whole.
+
+    Not for the browsable API or other formats, nor for `Accept: application/json; indent=N`,
+    which DRF's renderer honours (the Python path does).
+    """
+    return (
+        request.accepted_renderer.format == "json"
+        and "indent" not in (request.accepted_media_type or "")
+        and documents_sql.available(alias)
+    )
 
 
 class IncidentViewSet(IncidentWriteMixin, StrictQueryMixin, viewsets.GenericViewSet):
@@ -98,10 +123,28 @@ class IncidentViewSet(IncidentWriteMixin, StrictQueryMixin, viewsets.GenericView
     def list(self, request, *args, **kwargs):
         """Incidents matching every filter given, newest first (`ordering` to change)."""
         queryset = self.filter_queryset(self.get_queryset())
+        if json_from_sql(request, queryset.db):
+            results = self.paginator.paginate_counted(
+                queryset, request, documents_sql.counted_page_json
+            )
+            return self._json_page(results)
         documents = self.paginate_queryset(PagedDocuments(queryset))
         if request.accepted_renderer.format in PAGE_FORMATS:
             return Response(documents, headers=self._paging_headers())
         return self.get_paginated_response(documents)
+
+    def _json_page(self, results: str):
+        """The paginated answer get_paginated_response gives, around a page already in JSON."""
+        head = json.dumps(
+            {
+                "count": self.paginator.count,
+                "next": self.paginator.get_next_link(),
+                "previous": self.paginator.get_previous_link(),
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        return json_text_response(f'{head[:-1]},"results":{results}}}')
 
     def _paging_headers(self) -> dict:
         links = [
@@ -121,11 +164,23 @@ class IncidentViewSet(IncidentWriteMixin, StrictQueryMixin, viewsets.GenericView
     def retrieve(self, request, *args, **kwargs):
         """One incident; a retracted one too. Its ETag is the one If-Match expects on writes."""
         incident_id = int(kwargs[self.lookup_url_kwarg or self.lookup_field])
-        rows = list(self.get_queryset().filter(pk=incident_id).values(*ROW_COLUMNS, "version"))
+        visible = self.get_queryset().filter(pk=incident_id)
+        if json_from_sql(request, visible.db):
+            found = documents_sql.document_json(visible)
+            if found is None:
+                raise NotFound()
+            document, version = found
+            etag = Incident(pk=incident_id, version=version).etag
+            return not_modified(request, etag) or json_text_response(
+                document, headers={"ETag": etag}
+            )
+        rows = list(visible.values(*ROW_COLUMNS, "version"))
         if not rows:
             raise NotFound()
         etag = Incident(pk=incident_id, version=rows[0]["version"]).etag
-        return Response(incident_documents(rows)[0], headers={"ETag": etag})
+        return not_modified(request, etag) or Response(
+            incident_documents(rows)[0], headers={"ETag": etag}
+        )
 
     @extend_schema(
         operation_id="incidents_stats",
@@ -192,7 +247,7 @@ class IncidentViewSet(IncidentWriteMixin, StrictQueryMixin, viewsets.GenericView
                 )
             headers["X-Total-Count"] = str(count)
         return StreamingHttpResponse(
-            export_chunks(queryset, export_format),
+            response_chunks(queryset, export_format),
             content_type=f"{MEDIA_TYPES[export_format]}; charset=utf-8",
             headers=headers,
         )
