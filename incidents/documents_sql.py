@@ -9,12 +9,15 @@ json_build_object and json_agg, so no model, dict or JSON encoding happens in Py
 Both statements start from a queryset's ids (filters, visibility, ordering and slicing stay the
 queryset's own) and join the kind's details and the children for those ids only, so a page
 touches its 50 rows, never the 5,050 an offset skips (docs/performance.md, R1 and R3). The list
-statement counts the matches too, as the raw floor does: one round trip per page.
+statement counts the matches too, as the raw floor does: one round trip per page. The count is
+summed from the daily and monthly rollups when they hold every filter (incidents/rollup_counts.py:
+kind, region, status, conduct, verification, dates), else counted from the incidents.
 SQLite keeps the Python path: `available()` says which one a database alias takes.
 """
 
 from django.db import connections
 
+from incidents.rollup_counts import rollup_count_sql
 from incidents.sql_values import float_json, iso_timestamp
 
 # PostgreSQL's OFFSET is a bigint; any offset past every row gives the same empty page.
@@ -83,18 +86,29 @@ def ids_sql(queryset) -> tuple[str, tuple]:
     return ids.query.get_compiler(using=ids.db).as_sql()
 
 
+def count_sql(queryset) -> tuple[str, tuple]:
+    """A SELECT of how many incidents a filtered queryset holds: summed from the rollups when
+    they can tell exactly (a few hundred rows), else COUNT(*) over its ids."""
+    counted = rollup_count_sql(queryset)
+    if counted is not None:
+        return counted
+    sql, params = ids_sql(queryset.order_by())
+    return f"SELECT count(*) FROM ({sql}) AS matching", params
+
+
 def counted_page_json(queryset, offset: int, limit: int) -> tuple[int, str]:
     """How many incidents a filtered, ordered queryset holds, and the JSON array (text) of the
     documents of its slice [offset, offset + limit), in its order: one statement.
 
     The page's ids come first (an index-only scan where the filters allow one), numbered by
-    WITH ORDINALITY, and only they are joined to their details and children.
+    WITH ORDINALITY, and only they are joined to their details and children. One statement
+    also means one snapshot: the count and the page agree even while others write.
     """
     offset = min(offset, MAX_OFFSET)
-    count_sql, count_params = ids_sql(queryset.order_by())
+    counting_sql, count_params = count_sql(queryset)
     page_sql, page_params = ids_sql(queryset[offset : offset + limit])
     statement = (
-        f"SELECT (SELECT count(*) FROM ({count_sql}) AS matching), "
+        f"SELECT ({counting_sql}), "
         f"coalesce((SELECT json_agg({DOCUMENT_JSON} ORDER BY page.n) "
         f"FROM unnest(ARRAY({page_sql})) WITH ORDINALITY AS page(id, n) "
         f"JOIN incidents_incident i ON i.id = page.id {DETAILS_JOINS}), '[]')::text"

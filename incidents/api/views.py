@@ -5,7 +5,8 @@ which the database writes the documents (incidents/documents_sql.py), whatever t
 Other formats (CSV and GeoJSON pages, the browsable API, JSON with `indent`) and SQLite build
 the same documents with
 selectors.incident_documents — plain dicts, no model instances or serializers per row — and
-render them: a COUNT(*), one page query and two child queries.
+render them: a count, one page query and two child queries. Either way the count is summed
+from the rollups when they hold every filter (incidents/rollup_counts.py), else counted.
 """
 
 import json
@@ -42,6 +43,7 @@ from incidents.api.throttling import AnonThrottle, ExportThrottle, UserThrottle
 from incidents.api.writes import IncidentWriteMixin
 from incidents.exports import MEDIA_TYPES, exportable, response_chunks
 from incidents.models import Incident
+from incidents.rollup_counts import incident_count
 from incidents.selectors import ROW_COLUMNS, documents_for, incident_documents, incidents_visible_to
 
 PAGE_FORMATS = ("csv", "geojson")
@@ -67,7 +69,7 @@ class PagedDocuments:
         self.queryset = queryset
 
     def count(self) -> int:
-        return self.queryset.count()
+        return incident_count(self.queryset)  # the JSON page's count, from the rollups if exact
 
     def __getitem__(self, page: slice) -> list[dict]:
         return documents_for(self.queryset[page])

@@ -92,6 +92,14 @@ class Incident(models.Model):
                 condition=models.Q(status=IncidentStatus.PUBLISHED),
                 name="incident_published_order_idx",
             ),
+            # The public list without kind and region filters, in list order: its deep pages
+            # (and the first) skip the offset inside this index instead of sorting the
+            # published rows of incident_status_occurred_idx (docs/performance.md, R3).
+            models.Index(
+                fields=["-occurred_on", "-occurred_at", "-id"],
+                condition=models.Q(status=IncidentStatus.PUBLISHED),
+                name="incident_published_recent_idx",
+            ),
         ]
         constraints = [
             choice_constraint("incident", "kind", IncidentKind),

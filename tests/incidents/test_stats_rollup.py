@@ -17,8 +17,8 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from incidents import services
-from incidents.api.stats import RollupFilter, rollup_filter, rollup_sources
 from incidents.models import Incident, IncidentDailyCount, IncidentMonthlyCount, Source
+from incidents.rollup_counts import RollupFilter, rollup_filter, rollup_sources
 from incidents.selectors import incident_document
 from incidents.services.importing import import_data
 from incidents.synthetic import synthetic_batch
