@@ -16,7 +16,7 @@ def search_document_sql(row: str) -> str:
     || setweight(to_tsvector('english', coalesce({row}.location_name, '')), 'B')
     || setweight(to_tsvector('english', coalesce({row}.summary, '')), 'C')
     || setweight(to_tsvector('english', coalesce((
-        SELECT string_agg(s.title, ' ')
+        SELECT string_agg(s.title, ' ' ORDER BY c.position, c.id)
         FROM incidents_citation c JOIN incidents_source s ON s.id = c.source_id
         WHERE c.incident_id = {row}.id), '')), 'D')
     """

@@ -4,21 +4,30 @@ import copy
 import json
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from incidents import services
 from incidents.duplicates import possible_duplicates
 from incidents.models import (
     ChangeEvent,
+    Citation,
     Contact,
     Incident,
+    InterceptDetails,
     Participant,
     Platform,
     Source,
 )
 from incidents.selectors import documents_for
-from incidents.services.importing import import_data, import_file, pipeline
+from incidents.services.importing import (
+    import_data,
+    import_file,
+    pipeline,
+    search_documents,
+    writing,
+)
 from incidents.services.search import refresh_search_documents
+from incidents.synthetic import synthetic_batch
 from tests.factories import incident_document
 
 pytestmark = pytest.mark.django_db
@@ -333,14 +342,18 @@ def test_a_crash_half_way_leaves_the_database_as_it_was(monkeypatch):
     import_data({"incidents": [incident_document()]})
     before = _counts()
     monkeypatch.setattr(pipeline, "BATCH", 1)
+    write = writing.BatchWriter._write
     calls = []
 
-    def crash(*args, **kwargs):
+    def write_then_crash(self, *args, **kwargs):
+        # The second batch's rows are written, the third never comes: killed before commit.
+        write(self, *args, **kwargs)
         calls.append(1)
         if len(calls) == 2:
+            assert Incident.objects.count() == before["incidents"] + 2
             raise RuntimeError("killed")
 
-    monkeypatch.setattr(pipeline, "refresh_search_documents", crash)
+    monkeypatch.setattr(writing.BatchWriter, "_write", write_then_crash)
 
     with pytest.raises(RuntimeError):
         import_data({"incidents": [incident_document(), incident_document(), incident_document()]})
@@ -516,3 +529,201 @@ def test_a_draft_left_unpublished_is_listed_again_when_the_file_is_imported_agai
         1,
         [f"record 0 ({failing['external_id']}): Cite at least one source."],
     )
+
+
+# -- batches, the database thread and the fast paths (issue 5, speed) --------------------------
+
+
+def _registry_snapshot() -> dict:
+    """Everything an import leaves, without ids and times: documents, history, feed, searches."""
+    documents = [
+        {k: v for k, v in d.items() if k not in {"id", "created_at", "updated_at"}}
+        for d in _documents()
+    ]
+    history = {
+        model.__name__: sorted(model.history.values_list("history_type", flat=True))
+        for model in (Incident, Participant, Citation, Source, InterceptDetails)
+    }
+    external_ids = dict(Incident.objects.values_list("id", "external_id"))
+    events = sorted(
+        (external_ids[incident_id], action)
+        for incident_id, action in ChangeEvent.objects.values_list("incident_id", "action")
+    )
+    searches = sorted(Incident.objects.values_list("external_id", "search_vector"), key=str)
+    return {"documents": documents, "history": history, "events": events, "searches": searches}
+
+
+def _wipe() -> None:
+    ChangeEvent.objects.all().delete()
+    Incident.objects.all().delete()
+    Source.objects.all().delete()
+    for model in (Incident, Participant, Citation, Source, InterceptDetails):
+        model.history.all().delete()
+
+
+def _file_of_batches() -> dict:
+    data = synthetic_batch(0, 13, seed=11)
+    # Sources shared across batches: the second and last records cite the first one's.
+    data["incidents"][1]["sources"].append(copy.deepcopy(data["incidents"][0]["sources"][0]))
+    data["incidents"][12]["sources"].append(copy.deepcopy(data["incidents"][0]["sources"][0]))
+    return data
+
+
+def test_a_file_written_in_many_batches_leaves_what_one_batch_leaves(monkeypatch, curator):
+    data = _file_of_batches()
+    import_data(copy.deepcopy(data), by=curator)
+    one_batch = _registry_snapshot()
+    _wipe()
+    monkeypatch.setattr(pipeline, "BATCH", 4)
+
+    report = import_data(copy.deepcopy(data), by=curator)
+
+    assert (report.ok, report.created) == (True, 13)
+    assert _registry_snapshot() == one_batch
+
+
+def test_a_file_imported_again_in_many_batches_is_all_unchanged(monkeypatch):
+    data = _file_of_batches()
+    import_data(copy.deepcopy(data))
+    monkeypatch.setattr(pipeline, "BATCH", 4)
+    before = _counts()
+
+    report = import_data(copy.deepcopy(data))
+
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 13)
+    assert _counts() == before
+
+
+def test_changed_and_new_records_in_many_batches_are_updated_and_created(monkeypatch):
+    data = _file_of_batches()
+    import_data({"platforms": data["platforms"], "incidents": copy.deepcopy(data["incidents"][:6])})
+    monkeypatch.setattr(pipeline, "BATCH", 4)
+    data["incidents"][2]["title"] = "A corrected title"
+    data["incidents"][5]["participants"] = data["incidents"][5]["participants"][:1]
+
+    report = import_data(copy.deepcopy(data))
+
+    assert (report.created, report.updated, report.unchanged) == (7, 2, 4)
+    assert import_data(copy.deepcopy(data)).unchanged == 13
+    assert Incident.objects.get(external_id=data["incidents"][2]["external_id"]).version == 2
+
+
+def test_a_batch_the_database_refuses_is_reported_by_its_records_and_nothing_is_written(
+    monkeypatch,
+):
+    monkeypatch.setattr(pipeline, "BATCH", 4)
+    write = writing.BatchWriter._write
+    calls = []
+
+    def refuse_second(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return write(self, *args, **kwargs)
+
+    monkeypatch.setattr(writing.BatchWriter, "_write", refuse_second)
+
+    report = import_data(_file_of_batches())
+
+    assert [str(problem) for problem in report.problems] == [
+        "record 4 to record 7: The database refused these records: duplicate key value "
+        "violates unique constraint"
+    ]
+    assert calls == [1, 1]  # no batch is written after a refusal
+    assert _counts() == dict.fromkeys(_counts(), 0)
+
+
+def test_plain_records_are_validated_without_the_full_validation(monkeypatch):
+    monkeypatch.setattr(
+        pipeline, "clean_incident", lambda *a, **k: pytest.fail("plain record fully validated")
+    )
+
+    report = import_data(synthetic_batch(0, 40, seed=12))
+
+    assert (report.ok, report.created) == (True, 40)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="full-text search is PostgreSQL's")
+@pytest.mark.parametrize("helper", [True, False], ids=["second connection", "import connection"])
+def test_search_documents_of_a_file_in_batches_are_the_services_own(monkeypatch, helper):
+    monkeypatch.setattr(pipeline, "BATCH", 4)
+    if not helper:
+        monkeypatch.setattr(search_documents.SearchDocuments, "submit", lambda self, texts: None)
+
+    import_data(_file_of_batches())
+
+    imported = dict(Incident.objects.values_list("id", "search_vector"))
+    refresh_search_documents(list(imported))
+    assert dict(Incident.objects.values_list("id", "search_vector")) == imported
+    assert all(imported.values())
+
+
+@pytest.mark.parametrize(
+    "path, value",
+    [
+        ("latitude", 15),  # validation makes it 15.0: the same, but not plainly
+        ("latitude", "15.0"),
+        ("participants.0.count", 1.0),
+        ("occurred_at", "2023-05-26T02:15:00+00:00"),
+        ("participants.0.platform", "Shenyang J-11"),  # the platform's name, not its slug
+    ],
+)
+def test_a_record_equal_to_the_stored_one_only_after_validation_is_unchanged(path, value):
+    document = incident_document(latitude=15.0, longitude=120.0, occurred_at="2023-05-26T02:15:00Z")
+    document["participants"][0]["platform"] = "j-11"
+    import_data({"platforms": [PLATFORM], "incidents": [copy.deepcopy(document)]})
+    target, *keys = path.split(".")
+    node = document
+    for key in [target, *keys][:-1]:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    node[int(keys[-1]) if isinstance(node, list) else [target, *keys][-1]] = value
+    before = _counts()
+
+    report = import_data({"incidents": [document]})
+
+    assert (report.ok, report.unchanged) == (True, 1)
+    assert _counts() == before
+
+
+@pytest.mark.parametrize(
+    "path, value, field",
+    [
+        ("latitude", "north", "latitude"),
+        ("participants.0.count", True, "participants[0].count"),
+        ("title", ["Test"], "title"),
+        ("sources.0.type", None, "sources[0].type"),
+    ],
+)
+def test_a_record_whose_values_only_look_like_the_stored_ones_is_validated(path, value, field):
+    document = incident_document(latitude=15.0, longitude=120.0)
+    import_data({"incidents": [copy.deepcopy(document)]})
+    target, *keys = path.split(".")
+    node = document
+    for key in [target, *keys][:-1]:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    node[int(keys[-1]) if isinstance(node, list) else [target, *keys][-1]] = value
+
+    report = import_data({"incidents": [document]})
+
+    assert {p.field for p in report.problems} == {field}
+    assert report.unchanged == 0
+
+
+def test_a_changed_incident_gets_a_history_row_holding_its_new_values(curator):
+    document = _published()
+    import_data({"incidents": [copy.deepcopy(document)]}, by=curator)
+    document["title"] = "A corrected title"
+    document["sources"][0]["quote"] = "a new quote"
+
+    import_data({"incidents": [document]}, by=curator)
+
+    incident = Incident.objects.get()
+    latest = incident.history.first()
+    assert (latest.history_type, latest.history_user, latest.title) == (
+        "~",
+        curator,
+        incident.title,
+    )
+    citation = incident.citations.get()
+    assert citation.history.first().quote == "a new quote"
+    assert [h.history_type for h in citation.history.all()] == ["~", "+"]

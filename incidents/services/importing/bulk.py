@@ -1,14 +1,17 @@
-"""Bulk writes of history-tracked rows: a statement per table and batch, history rows included.
+"""Bulk writes of model instances with their history rows: a statement per table and batch.
 
-simple-history records a save through signals, which bulk statements do not send; its
-`bulk_create_with_history`/`bulk_update_with_history` write the history rows alongside. On
-PostgreSQL new rows (and their history rows) go in by COPY instead, about ten times faster than
-a multi-row INSERT: ids are drawn from the table's sequence first, so the children can refer to
-them. Deleted rows get their "-" history row here, since a bulk delete sends no signal either.
-The history rows carry exactly the fields `bulk_history_create` would give them.
+The importer's changed incidents (and, on SQLite, its new ones) are planned as model instances
+by `services.records`; this writes them. simple-history records a save through signals, which
+bulk statements do not send; its `bulk_create_with_history`/`bulk_update_with_history` write
+the history rows alongside. On PostgreSQL new rows (and their history rows) go in by COPY
+instead, about ten times faster than a multi-row INSERT: ids are drawn from the table's
+sequence first, so the children can refer to them. Deleted rows get their "-" history row
+here, since a bulk delete sends no signal either. The history rows carry exactly the fields
+`bulk_history_create` would give them.
 """
 
 import json
+import zlib
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -20,6 +23,8 @@ from simple_history.utils import (
     get_history_model_for_model,
 )
 
+from incidents.services.importing.rows import next_ids
+
 _BATCH = 1000
 
 
@@ -28,7 +33,9 @@ class BulkWriter:
 
     def __init__(self, *, by):
         self.user = by if by is not None and getattr(by, "is_authenticated", False) else None
+        self.user_id = self.user.pk if self.user is not None else None
         self.now = timezone.now()
+        self.stamp = (self.now, self.user_id)  # of every history row written
         self.copy = connection.vendor == "postgresql"
         self.history = getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
 
@@ -37,16 +44,13 @@ class BulkWriter:
         meta = model._meta
         pending = [obj for obj in objs if getattr(obj, meta.pk.attname) is None]
         if self.copy and pending:
-            ids = self._next_ids(meta.db_table, meta.pk.column, len(pending))
+            with connection.cursor() as cursor:
+                ids = next_ids(cursor, model, len(pending))
             for obj, pk in zip(pending, ids, strict=True):
                 setattr(obj, meta.pk.attname, pk)
 
-    def create(self, model, objs: list, *, search_document: str | None = None) -> None:
-        """Insert `objs` (their foreign keys resolved from related objects), ids assigned.
-
-        `search_document(row)` gives the SQL of a computed `search_vector` column, filled on
-        PostgreSQL as the rows go in (a later UPDATE would write every row and index twice).
-        """
+    def create(self, model, objs: list) -> None:
+        """Insert `objs` (their foreign keys resolved from related objects), ids assigned."""
         if not objs:
             return
         _resolve_foreign_keys(model, objs)
@@ -65,32 +69,19 @@ class BulkWriter:
                 setattr(obj, model_field.attname, self.now)
             obj._state.adding = False
         fields = [f for f in meta.concrete_fields if not isinstance(f, SearchVectorField)]
-        if search_document is None:
-            self._copy(meta.db_table, fields, objs)
-        else:
-            self._copy_computed(meta, fields, objs, search_document)
+        self._copy(meta.db_table, fields, objs)
         self._copy_history(model, objs, "+")
 
-    def _copy_computed(self, meta, fields: list, objs: list, search_document) -> None:
-        """COPY into a temporary table, then INSERT ... SELECT adding the computed column."""
-        quote = connection.ops.quote_name
-        stage = f"{meta.db_table}_import_stage"
-        columns = ", ".join(quote(f.column) for f in fields)
-        computed = next(f.column for f in meta.concrete_fields if isinstance(f, SearchVectorField))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {quote(stage)} "
-                f"(LIKE {quote(meta.db_table)} INCLUDING DEFAULTS) ON COMMIT DROP"
-            )
-            self._copy(stage, fields, objs)
-            cursor.execute(
-                f"INSERT INTO {quote(meta.db_table)} ({columns}, {quote(computed)}) "
-                f"SELECT {columns}, {search_document('staged')} FROM {quote(stage)} AS staged"
-            )
-            cursor.execute(f"TRUNCATE {quote(stage)}")
-
     def update(self, model, objs: list, fields: list[str]) -> None:
-        if objs:
+        """Write `fields` of `objs`, each with a "~" history row.
+
+        On PostgreSQL the new values go by COPY into a temporary table and from there into the
+        table in one UPDATE ... FROM: Django's bulk_update writes a CASE per field and row, whose
+        building alone costs milliseconds per row.
+        """
+        if not objs:
+            return
+        if not self.copy:
             bulk_update_with_history(
                 objs,
                 model,
@@ -99,6 +90,25 @@ class BulkWriter:
                 default_user=self.user,
                 default_date=self.now,
             )
+            return
+        meta = model._meta
+        quote = connection.ops.quote_name
+        columns = [meta.pk, *(meta.get_field(name) for name in fields)]
+        names = [quote(f.column) for f in columns]
+        stage = f"{meta.db_table}_update_{zlib.crc32(repr(names).encode()):08x}"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {quote(stage)} ON COMMIT DROP AS "
+                f"SELECT {', '.join(names)} FROM {quote(meta.db_table)} WITH NO DATA"
+            )
+            self._copy(stage, columns, objs)
+            assignments = ", ".join(f"{name} = staged.{name}" for name in names[1:])
+            cursor.execute(
+                f"UPDATE {quote(meta.db_table)} AS target SET {assignments} "
+                f"FROM {quote(stage)} AS staged WHERE target.{names[0]} = staged.{names[0]}"
+            )
+            cursor.execute(f"TRUNCATE {quote(stage)}")
+        self._copy_history(model, objs, "~")
 
     def delete(self, model, objs: list) -> None:
         """Delete `objs`, each with a "-" history row (a bulk delete sends no signal)."""
@@ -133,14 +143,6 @@ class BulkWriter:
             history_type=history_type,
             **{f.attname: getattr(obj, f.attname) for f in history_model.tracked_fields},
         )
-
-    def _next_ids(self, table: str, column: str, count: int) -> list[int]:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, column, count],
-            )
-            return [row[0] for row in cursor.fetchall()]
 
     def _copy(self, table: str, fields: list, objs: list, extra: dict | None = None) -> None:
         """COPY the `fields` of `objs` into `table`, plus constant `extra` columns."""

@@ -1,52 +1,45 @@
-"""The incidents of an import, batch by batch: compare, validate, plan, write in bulk.
+"""The incidents of an import, batch by batch: compare, validate, write in bulk.
 
-Each batch costs a fixed number of queries: the stored documents of the batch's external ids,
-the stored rows of those that differ, the cited sources by url, then one statement (or COPY)
-per table. Records identical to the stored incident are recognised without validation (see
-`unchanged`); every other record goes through `clean_incident`, the validation of the admin
-and the API, and its rows are planned by `services.records`, as a curator's save is. Writing
-stops at the first problem; validation goes on, so the report lists every problem of the file.
+This thread reads and checks; each batch is then settled and written (`writing`) on the
+database thread (`worker`) while this one checks the next. A batch costs a fixed number of
+statements: the stored texts of its external ids (see `unchanged`), the stored rows of those
+that differ, the cited sources not met before, then a COPY and a history statement per table.
+Records identical to the stored incident are recognised without validation; every other one
+goes through `plain.clean_plain` or, when it is not plain, `clean_incident`, the validation of
+the admin and the API, with the same outcome. Writing stops at the first problem; validation
+goes on, so the report lists every problem of the file.
 """
 
-from collections import defaultdict
-from contextlib import contextmanager
+from collections import deque
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection, transaction
+from django.db import connection
 
 from incidents.choices import PUBLIC_STATUSES, IncidentStatus
 from incidents.duplicates import duplicate_pairs, key_of, stored_candidates
-from incidents.models import Incident, Source
-from incidents.services.feed import record_changes
-from incidents.services.importing.bulk import BulkWriter
+from incidents.models import Source
+from incidents.services.importing.lookups import key_lookups
+from incidents.services.importing.plain import clean_plain
 from incidents.services.importing.reading import Record
 from incidents.services.importing.report import ImportReport
-from incidents.services.importing.unchanged import (
-    record_status,
-    same_as_stored,
-    stored_documents,
-)
+from incidents.services.importing.search_documents import SearchDocuments
+from incidents.services.importing.sources import source_values
+from incidents.services.importing.unchanged import record_key, record_status, stored_keys
+from incidents.services.importing.worker import DatabaseThread
+from incidents.services.importing.writing import BatchWriter, Checked, Settled
 from incidents.services.incidents import publication_problems
-from incidents.services.records import load_stored, plan_incident_write, plan_sources
-from incidents.services.search import refresh_search_documents, search_document_sql
-from incidents.services.state import clean_state
 from incidents.services.validation import SOURCE_FIELDS, CleanIncident, Lookups, clean_incident
 
 BATCH = 2000
-_INCIDENT_UPDATE_FIELDS = [
-    f.name
-    for f in Incident._meta.concrete_fields
-    if f.name not in {"id", "created_at", "search_vector"}
-]
 
 
-def document_publication_problems(document: dict) -> list[str]:
-    """The publish rules over a stored document (export shape)."""
+def record_publication_problems(data: dict) -> list[str]:
+    """The publish rules over a record that `unchanged.record_key` read (so plainly shaped)."""
     return publication_problems(
-        kind=document["kind"],
-        has_source=bool(document["sources"]),
-        has_initiator=any(p["role"] == "initiator" for p in document["participants"]),
-        has_details=bool(document["details"]),
+        kind=data["kind"],
+        has_source=bool(data.get("sources")),
+        has_initiator=any(p.get("role") == "initiator" for p in data.get("participants") or []),
+        has_details=bool(data.get("details")),
     )
 
 
@@ -78,7 +71,6 @@ class IncidentImport:
         self.publish = publish
         self.by = by
         self.csv = csv
-        self.writer = BulkWriter(by=by)
         self.external_ids: dict[str, str] = {}  # external_id -> location of its record
         self.source_values: dict[str, tuple[tuple, str]] = {}  # url -> (fields, location)
         self.file_sources: dict[str, dict] = {}  # CSV: sources given in full somewhere
@@ -88,55 +80,70 @@ class IncidentImport:
         self.entries: list | None = [] if check_duplicates else None
 
     def run(self, records: list[Record], progress=None) -> None:
+        """Check and write `records`; `progress(done, total)` after each batch."""
         if self.csv:
             self._collect_file_sources(records)
         total = len(records)
-        for start in range(0, total, BATCH):
-            self._batch(records[start : start + BATCH])
-            if progress is not None:
-                progress(min(start + BATCH, total), total)
+        batches = [records[start : start + BATCH] for start in range(0, total, BATCH)]
+        postgresql = connection.vendor == "postgresql"
+        if postgresql:
+            with connection.cursor() as cursor:
+                # A batch's statements look costly to the planner (2,000 keys, 2,000 rows),
+                # which then compiles them to machine code: ~50 ms each, for a few ms of work.
+                cursor.execute("SET LOCAL jit = off")
+                # Nor are they worth starting parallel workers for, two cores being the rule.
+                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        # With several batches PostgreSQL writes batch k (on the database thread, its search
+        # documents on a second connection) while this thread checks batch k + 1.
+        overlap = postgresql and len(batches) > 1
+        with (
+            SearchDocuments(enabled=overlap) as search,
+            DatabaseThread(enabled=overlap) as database,
+        ):
+            writer = BatchWriter(by=self.by, search=search)
+            pending: deque = deque()  # (settled future, checked, entries, batch), oldest first
+            keys = database.submit(_stored_keys, batches[0]) if batches else None
+            for index, batch in enumerate(batches):
+                stored = keys.result()
+                if index + 1 < len(batches):
+                    keys = database.submit(_stored_keys, batches[index + 1])
+                if self.csv:
+                    batch = database.submit(self._resolve_url_only_sources, batch).result()
+                entries: list = []
+                checked = [
+                    item
+                    for record in batch
+                    if (item := self._check(record, stored, entries)) is not None
+                ]
+                settled = database.submit(writer.settle, checked, write=self.report.ok)
+                pending.append((settled, checked, entries, batch))
+                # Fold what is done; at most the batch just submitted stays in flight.
+                while pending and (len(pending) > 1 or pending[0][0].done()):
+                    self._fold(*pending.popleft())
+                if progress is not None:
+                    progress(min((index + 1) * BATCH, total), total)
+            while pending:
+                self._fold(*pending.popleft())
 
-    # -- one batch ---------------------------------------------------------------------------
+    def _fold(self, settled, checked: list[Checked], entries: list, batch: list[Record]) -> None:
+        """Fold a batch's outcome into the report, in batch order."""
+        result: Settled = settled.result()
+        report = self.report
+        report.created += result.created
+        report.updated += result.updated
+        report.unchanged += result.unchanged
+        report.published += result.published
+        if result.refusal is not None:
+            report.problem(f"{batch[0].location} to {batch[-1].location}", "", result.refusal)
+        self.written.update(result.written)
+        self.changed_sources += result.changed_sources
+        if self.entries is not None:
+            for item, is_new in zip(checked, result.is_new, strict=True):
+                self._note_entry(entries, item.record, item.clean, is_new=bool(is_new))
+            self.entries += entries
 
-    def _batch(self, records: list[Record]) -> None:
-        keys = {key for record in records if (key := _external_id(record.data))}
-        documents = {}
-        if keys:
-            with _key_lookups():
-                stored = stored_documents(sorted(keys))
-            documents = {document["external_id"]: document for document in stored}
-        if self.csv:
-            records = self._resolve_url_only_sources(records)
-        cleaned = []
-        for record in records:
-            outcome = self._check(record, documents)
-            if outcome is not None:
-                cleaned.append(outcome)
-        existing = [document["id"] for _, _, document, _ in cleaned if document is not None]
-        stored_rows = {}
-        if existing:
-            incidents = Incident.objects.select_for_update().defer("search_vector")
-            stored_rows = load_stored(list(incidents.filter(pk__in=existing)))
-        to_write = []
-        for record, clean, document, publishing in cleaned:
-            stored = stored_rows.get(document["id"]) if document is not None else None
-            if stored is not None and stored.state() == clean_state(clean):
-                self.report.unchanged += 1
-                self._note_entry(record, clean, is_new=False)
-                continue
-            if stored is None:
-                self.report.created += 1
-            else:
-                self.report.updated += 1
-            if publishing and (stored is None or stored.incident.status != "published"):
-                self.report.published += 1
-            self._note_entry(record, clean, is_new=stored is None)
-            to_write.append((record, clean, stored))
-        if to_write and self.report.ok:
-            self._write(to_write)
-
-    def _check(self, record: Record, documents: dict):
-        """(record, clean, stored document, publishing) of a record to write, or None."""
+    def _check(self, record: Record, stored: dict, entries: list) -> Checked | None:
+        """A validated record to settle, or None (unchanged, or refused with its problems)."""
         report, location, data = self.report, record.location, record.data
         if not isinstance(data, dict):
             report.problem(location, "", "An incident must be a JSON object.")
@@ -147,45 +154,56 @@ class IncidentImport:
             if first != location:
                 report.problem(location, "external_id", f"{external_id!r} is also used by {first}.")
                 return None
-        document = documents.get(external_id) if external_id is not None else None
-        if document is not None:
-            self.file_ids.add(document["id"])
-            status = record_status(data)
-            if status is not None and same_as_stored(
-                data, document, status=self._effective_status(status, document)
-            ):
-                report.unchanged += 1
-                if self.publish and document["status"] == IncidentStatus.DRAFT:
-                    problems = document_publication_problems(document)
-                    self.report.not_published.append(
-                        f"{self._label(record, external_id)}: {' '.join(problems)}"
-                    )
-                self._note_sources(location, document["sources"])
-                if self.entries is not None:
-                    self.entries.append((self._label(record, external_id), key_of(document), False))
+        key = stored.get(external_id) if external_id is not None else None
+        if key is not None:
+            self.file_ids.add(key.id)
+            if self._unchanged(record, key, external_id, entries):
                 return None
-        try:
-            clean = clean_incident(data, lookups=self.lookups, accept_status=True)
-        except ValidationError as error:
-            for path, messages in error.message_dict.items():
-                for message in messages:
-                    report.problem(location, self._field(path), message)
+        clean = clean_plain(data, lookups=self.lookups)
+        if clean is None:
+            try:
+                clean = clean_incident(data, lookups=self.lookups, accept_status=True)
+            except ValidationError as error:
+                for path, messages in error.message_dict.items():
+                    for message in messages:
+                        report.problem(location, self._field(path), message)
+                return None
+        publishing = self._settle_status(record, clean, key)
+        citations = [_iso(source_values(c)) for c in clean.citations]
+        if publishing is None or not self._note_sources(location, citations):
             return None
-        publishing = self._settle_status(record, clean, document)
-        if publishing is None or not self._note_sources(location, clean.citations):
-            return None
-        return record, clean, document, publishing
+        return Checked(record, clean, key, publishing)
 
-    def _effective_status(self, status: str, document: dict) -> str:
-        if (
-            self.publish
-            and status == IncidentStatus.DRAFT
-            and not document_publication_problems(document)
-        ):
-            return IncidentStatus.PUBLISHED
-        return status
+    def _unchanged(self, record: Record, key, external_id: str, entries: list) -> bool:
+        """True (and counted) when the record is the stored incident exactly (see `unchanged`)."""
+        data = record.data
+        status = record_status(data)
+        if status is None or key.key is None or record_key(data) != key.key:
+            return False
+        problems = None
+        if self.publish and status == IncidentStatus.DRAFT:
+            problems = record_publication_problems(data)
+            if not problems:
+                status = IncidentStatus.PUBLISHED
+        if status != key.status:
+            return False
+        self.report.unchanged += 1
+        if problems:
+            self.report.not_published.append(
+                f"{self._label(record, external_id)}: {' '.join(problems)}"
+            )
+        self._note_sources(
+            record.location,
+            [
+                (s["url"], s["publisher"], s.get("title") or "", s.get("published_on"), s["type"])
+                for s in data.get("sources") or []
+            ],
+        )
+        if self.entries is not None:
+            entries.append((self._label(record, external_id), key_of(data), False))
+        return True
 
-    def _settle_status(self, record: Record, clean: CleanIncident, document) -> bool | None:
+    def _settle_status(self, record: Record, clean: CleanIncident, key) -> bool | None:
         """Apply --publish and the status rules; True when --publish publishes it, None if refused."""
         publishing = False
         if clean.status == IncidentStatus.DRAFT and self.publish:
@@ -202,7 +220,7 @@ class IncidentImport:
                 self.report.problem(record.location, "status", f"Cannot be published: {problem}")
             if problems:
                 return None
-        stored_status = document["status"] if document is not None else None
+        stored_status = key.status if key is not None else None
         if stored_status in PUBLIC_STATUSES and clean.status == IncidentStatus.DRAFT:
             self.report.problem(
                 record.location,
@@ -213,12 +231,10 @@ class IncidentImport:
             return None
         return publishing
 
-    def _note_sources(self, location: str, citations: list[dict]) -> bool:
+    def _note_sources(self, location: str, citations: list[tuple]) -> bool:
         """Remember each source's fields; a url described two ways in one file is a problem."""
         ok = True
-        for index, citation in enumerate(citations):
-            values = tuple(citation[name] for name in SOURCE_FIELDS)
-            values = tuple(v.isoformat() if hasattr(v, "isoformat") else v for v in values)
+        for index, values in enumerate(citations):
             first = self.source_values.setdefault(values[0], (values, location))
             if first[0] != values:
                 differing = [
@@ -234,77 +250,6 @@ class IncidentImport:
                 )
                 ok = False
         return ok
-
-    # -- writing -----------------------------------------------------------------------------
-
-    def _write(self, to_write: list) -> None:
-        urls = sorted({c["url"] for _, clean, _ in to_write for c in clean.citations})
-        known = {}
-        for start in range(0, len(urls), BATCH):
-            batch = urls[start : start + BATCH]
-            known.update({source.url: source for source in Source.objects.filter(url__in=batch)})
-        new_sources, changed_sources = [], []
-        for _, clean, _ in to_write:
-            new, changed = plan_sources(clean.citations, known)
-            new_sources += new
-            changed_sources += changed
-        writes = [
-            write
-            for _, clean, stored in to_write
-            if (write := plan_incident_write(stored, clean, known, status_from_data=True))
-        ]
-        writer = self.writer
-        try:
-            with transaction.atomic():
-                writer.create(Source, new_sources)
-                writer.update(Source, changed_sources, SOURCE_FIELDS)
-                created = [w.incident for w in writes if w.creating]
-                updated = [w.incident for w in writes if not w.creating]
-                for incident in updated:
-                    incident.updated_at = writer.now
-                writer.update(Incident, updated, _INCIDENT_UPDATE_FIELDS)
-                if writer.copy:
-                    # Ids first, then the children (foreign keys are checked at commit), then
-                    # the incidents with their search documents computed as they go in.
-                    writer.reserve_ids(Incident, created)
-                    self._write_children(writes)
-                    writer.create(Incident, created, search_document=search_document_sql)
-                    refresh_search_documents([incident.pk for incident in updated])
-                else:
-                    writer.create(Incident, created)
-                    self._write_children(writes)
-                    refresh_search_documents([w.incident.pk for w in writes])
-                ids = [w.incident.pk for w in writes]
-                actions = defaultdict(list)
-                for write in writes:
-                    if write.feed_action:
-                        actions[write.feed_action].append(write.incident.pk)
-                for action, incident_ids in actions.items():
-                    record_changes(incident_ids, action)
-        except DatabaseError as error:
-            first, last = to_write[0][0].location, to_write[-1][0].location
-            self.report.problem(
-                f"{first} to {last}", "", f"The database refused these records: {error}"
-            )
-            return
-        self.written.update(ids)
-        self.changed_sources += changed_sources
-
-    def _write_children(self, writes) -> None:
-        deletes, creates, updates = defaultdict(list), defaultdict(list), defaultdict(list)
-        for write in writes:
-            for row in write.delete:
-                deletes[type(row)].append(row)
-            for row in write.create:
-                creates[type(row)].append(row)
-            for row, fields in write.update:
-                updates[(type(row), tuple(fields))].append(row)
-        for model, rows in deletes.items():
-            self.writer.delete(model, rows)
-        for model, rows in creates.items():
-            self.writer.create(model, rows)
-        for (model, fields), rows in updates.items():
-            self.writer.update(model, rows, list(fields))
 
     # -- CSV sources by url ------------------------------------------------------------------
 
@@ -364,12 +309,10 @@ class IncidentImport:
 
     # -- possible duplicates -----------------------------------------------------------------
 
-    def _note_entry(self, record: Record, clean: CleanIncident, *, is_new: bool) -> None:
-        if self.entries is not None:
-            key = key_of(clean)
-            if key is not None:
-                label = self._label(record, clean.fields.get("external_id"))
-                self.entries.append((label, key, is_new))
+    def _note_entry(self, entries: list, record: Record, clean: CleanIncident, *, is_new: bool):
+        key = key_of(clean)
+        if key is not None:
+            entries.append((self._label(record, clean.fields.get("external_id")), key, is_new))
 
     def duplicate_notices(self) -> list[str]:
         """Possible duplicates (SPEC §3) between a new record and the file or the registry."""
@@ -405,30 +348,23 @@ class IncidentImport:
         return path
 
 
-@contextmanager
-def _key_lookups():
-    """PostgreSQL plans for fetching a batch by key: index lookups, not whole-table hashes.
-
-    The documents of 2,000 incidents join their details, participants and sources; with hash
-    joins PostgreSQL reads those tables whole for every batch, so an import of N incidents
-    would read N/2,000 times the registry. Nested loops over the primary keys cost what the
-    batch holds, whatever the registry's size.
-    """
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_hashjoin = off")
-        cursor.execute("SET LOCAL enable_mergejoin = off")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_hashjoin = on")
-            cursor.execute("SET LOCAL enable_mergejoin = on")
+def _stored_keys(records: list[Record]) -> dict:
+    keys = {key for record in records if (key := _external_id(record.data))}
+    if not keys:
+        return {}
+    with key_lookups():
+        return stored_keys(sorted(keys))
 
 
 def _external_id(data) -> str | None:
     if isinstance(data, dict) and isinstance(data.get("external_id"), str):
         return data["external_id"].strip() or None
     return None
+
+
+def _iso(values: tuple) -> tuple:
+    """A source's values as a file gives them: its date as ISO text."""
+    url, publisher, title, published_on, kind = values
+    if published_on is not None:
+        published_on = published_on.isoformat()
+    return url, publisher, title, published_on, kind

@@ -1,74 +1,54 @@
 """Is an import record exactly the incident already stored? A shortcut that skips validation.
 
-A file imported again is mostly records identical to what the registry holds. Such a record
-is compared with the stored public document (the export shape, `selectors.incident_documents`)
-after filling in the values validation gives to absent optional fields. A record taken for
-unchanged here is one that `clean_incident` would turn into exactly the stored state (`12` for
-a stored `12.0` is, `true` for a stored `1` is not): anything else (an unknown key, a platform
-given by name, a number written as a string, a source named by url alone) is simply not
-taken, and goes through validation and the full comparison instead.
+A file imported again is mostly records identical to what the registry holds. Both sides are
+reduced to one canonical text, a JSON array of the stored values in a fixed order, and compared
+as strings: PostgreSQL writes the stored incidents' texts (one statement per batch), Python the
+record's, after filling in the values validation gives to absent optional fields.
+
+The texts are equal only when the record holds exactly the stored values with the stored JSON
+types: `12` against a stored `12.0`, `"12"` against `12`, `true` against `1`, a platform given
+by name, a time written `+00:00`, an unknown key all differ, and such a record simply goes
+through validation and the full comparison instead. So a record taken for unchanged is one
+that `clean_incident` would turn into exactly the stored state; a record not taken loses
+nothing but time.
 """
 
 import json
+from dataclasses import dataclass
 
 from django.db import connection
 
 from incidents.choices import IncidentKind, IncidentStatus, Verification
-from incidents.selectors import documents_for, iso_datetime
-
-# Optional fields and the value validation gives them when a record leaves them out.
-_INCIDENT_DEFAULTS = {
-    "summary": "",
-    "occurred_at": None,
-    "date_precision": "day",
-    "location_name": None,
-    "latitude": None,
-    "longitude": None,
-    "conduct": "unknown",
-    "retraction_reason": None,
-    "participants": [],
-    "sources": [],
-    "details": {},
-}
-_REQUIRED = ("external_id", "kind", "title", "occurred_on", "region")
-_IGNORED = ("id", "created_at", "updated_at", "verification", "status")
-_PARTICIPANT_DEFAULTS = {"force": "", "platform": None, "platform_detail": None, "count": 1}
-_PARTICIPANT_REQUIRED = ("country", "role")
-_SOURCE_DEFAULTS = {"title": "", "published_on": None, "quote": ""}
-_SOURCE_REQUIRED = ("url", "publisher", "type")
-_DETAIL_DEFAULTS = {
-    IncidentKind.INTERCEPT: {
-        "closest_approach_m": None,
-        "closest_approach_text": "",
-        "maneuvers": [],
-    },
-    IncidentKind.MEDIAN_LINE_CROSSING: {
-        "aircraft_count": None,
-        "vessel_count": None,
-        "aircraft_total_reported": None,
-        "period_start": None,
-        "period_end": None,
-        "track": None,
-    },
-    IncidentKind.NAVIGATION_DISPUTE: {"feature": None, "zone": "unknown"},
-}
-_NUMBER_DETAILS = (
-    "closest_approach_m",
-    "aircraft_count",
-    "vessel_count",
-    "aircraft_total_reported",
+from incidents.services.importing.rows import binding_cursor
+from incidents.services.validation import (
+    CITATION_KEYS,
+    DETAIL_KEYS,
+    INCIDENT_KEYS,
+    PARTICIPANT_KEYS,
 )
-_DETAIL_REQUIRED = {
-    IncidentKind.INTERCEPT: ("domain",),
-    IncidentKind.MEDIAN_LINE_CROSSING: (),
-    IncidentKind.NAVIGATION_DISPUTE: ("dispute_types",),
-}
-
 
 _DRAFT = str(IncidentStatus.DRAFT)
 _STATUSES = frozenset(IncidentStatus.values)
 _VERIFICATIONS = frozenset(Verification.values)
 _DISPUTED = str(Verification.DISPUTED)
+_I, _M, _N = (
+    str(IncidentKind.INTERCEPT),
+    str(IncidentKind.MEDIAN_LINE_CROSSING),
+    str(IncidentKind.NAVIGATION_DISPUTE),
+)
+# `disputed` is read only through validation (it is typed and overridden by `verification`).
+_RECORD_KEYS = INCIDENT_KEYS - {"disputed"}
+_DUMPS = json.JSONEncoder(ensure_ascii=False).encode
+_UNCLEAR = object()
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    """What a batch needs of a stored incident before validating: its id, status and text."""
+
+    id: int
+    status: str
+    key: str | None
 
 
 def record_status(data: dict) -> str | None:
@@ -79,158 +59,195 @@ def record_status(data: dict) -> str | None:
     return status if isinstance(status, str) and status in _STATUSES else None
 
 
-def same_as_stored(data: dict, document: dict, *, status: str) -> bool:
-    """True when importing `data` (with this effective status) would change nothing."""
-    if status != document["status"]:
-        return False
+def record_key(data: dict) -> str | None:
+    """The canonical text of an import record, or None when it is not plain enough to tell.
+
+    Also the text of an export document (`selectors.documents_for`), whose every value is in
+    the record format: that is how SQLite, which has no SQL for it, reads the stored texts.
+    """
+    if not data.keys() <= _RECORD_KEYS:
+        return None
     verification = data.get("verification")
-    if "disputed" in data or (verification is not None and verification not in Verification.values):
-        return False
-    if (verification == Verification.DISPUTED) != (
-        document["verification"] == Verification.DISPUTED
+    if verification is not None and not (
+        type(verification) is str and verification in _VERIFICATIONS
     ):
-        return False
-    record = _normalised(data)
-    if record is None:
-        return False
-    stored = {key: value for key, value in document.items() if key not in _IGNORED}
-    stored["details"] = _without_analysis(stored["details"])
-    # Python's == takes 1 for 1.0, which validation does too, but also true for 1, which
-    # validation refuses: a stored document holds no boolean, so a record with one differs.
-    return record == stored and not _has_bool(record)
+        return None
+    participants = _participants(data.get("participants"))
+    sources = _sources(data.get("sources"))
+    details = _details(data.get("kind"), data.get("details"))
+    if participants is None or sources is None or details is _UNCLEAR:
+        return None
+    get = data.get
+    summary, precision, conduct = get("summary"), get("date_precision"), get("conduct")
+    return _DUMPS(
+        [
+            get("external_id"),
+            get("kind"),
+            get("title"),
+            "" if summary is None else summary,
+            get("occurred_on"),
+            get("occurred_at"),
+            "day" if precision is None else precision,
+            get("region"),
+            get("location_name"),
+            get("latitude"),
+            get("longitude"),
+            "unknown" if conduct is None else conduct,
+            get("retraction_reason"),
+            verification == _DISPUTED,
+            participants,
+            sources,
+            details,
+        ]
+    )
 
 
-def _normalised(data: dict) -> dict | None:
-    if any(data.get(name) is None for name in _REQUIRED):
+def _participants(items) -> list | None:
+    if items is None:
+        return []
+    if type(items) is not list:
         return None
-    record = {key: value for key, value in data.items() if key not in _IGNORED}
-    for name, default in _INCIDENT_DEFAULTS.items():
-        if record.get(name) is None:
-            record[name] = default
-    participants = _items(record["participants"], _PARTICIPANT_DEFAULTS, _PARTICIPANT_REQUIRED)
-    sources = _items(record["sources"], _SOURCE_DEFAULTS, _SOURCE_REQUIRED)
-    if participants is None or sources is None:
-        return None
-    record["participants"], record["sources"] = participants, sources
-    details = record["details"]
-    kind = record["kind"]
-    if not isinstance(details, dict) or not isinstance(kind, str) or kind not in _DETAIL_DEFAULTS:
-        return None
-    if details:
-        details = _without_analysis(details)
-        if any(details.get(name) is None for name in _DETAIL_REQUIRED[kind]):
-            return None
-        for name, default in _DETAIL_DEFAULTS[kind].items():
-            if details.get(name) is None:
-                details[name] = default
-    record["details"] = details
-    return record
-
-
-def _items(items, defaults: dict, required: tuple) -> list | None:
-    if not isinstance(items, list):
-        return None
-    filled = []
+    values = []
     for item in items:
-        if not isinstance(item, dict) or any(item.get(name) is None for name in required):
+        if type(item) is not dict or not item.keys() <= PARTICIPANT_KEYS:
             return None
-        item = dict(item)
-        for name, default in defaults.items():
-            if item.get(name) is None:
-                item[name] = default
-        filled.append(item)
-    return filled
+        get = item.get
+        force, count = get("force"), get("count")
+        values.append(
+            [
+                get("country"),
+                get("role"),
+                "" if force is None else force,
+                get("platform"),
+                get("platform_detail"),
+                1 if count is None else count,
+            ]
+        )
+    return values
 
 
-def _without_analysis(details: dict) -> dict:
-    # Computed from the track by the registry and never read from a file.
-    return {key: value for key, value in details.items() if key != "track_analysis"}
+def _sources(items) -> list | None:
+    if items is None:
+        return []
+    if type(items) is not list:
+        return None
+    values = []
+    for item in items:
+        if type(item) is not dict or not item.keys() <= CITATION_KEYS:
+            return None
+        get = item.get
+        title, quote = get("title"), get("quote")
+        values.append(
+            [
+                get("url"),
+                get("publisher"),
+                "" if title is None else title,
+                get("published_on"),
+                get("type"),
+                "" if quote is None else quote,
+            ]
+        )
+    return values
 
 
-def _has_bool(record: dict) -> bool:
-    """A true/false where the stored document holds a number (the only place == is lenient)."""
-    numbers = [record["latitude"], record["longitude"]]
-    numbers += [p["count"] for p in record["participants"]]
-    details = record["details"]
-    numbers += [details.get(name) for name in _NUMBER_DETAILS]
-    track = details.get("track")
-    if isinstance(track, dict) and isinstance(track.get("coordinates"), list):
-        for position in track["coordinates"]:
-            numbers += position if isinstance(position, list) else [position]
-    return any(type(value) is bool for value in numbers)
+def _details(kind, details):
+    """The details' values in their stored order, None for none, _UNCLEAR when not plain."""
+    if details is None or (type(details) is dict and not details):
+        return None
+    if type(details) is not dict or type(kind) is not str or kind not in DETAIL_KEYS:
+        return _UNCLEAR
+    if not details.keys() <= DETAIL_KEYS[kind]:
+        return _UNCLEAR
+    get = details.get
+    if kind == _I:
+        text, maneuvers = get("closest_approach_text"), get("maneuvers")
+        return [
+            get("domain"),
+            get("closest_approach_m"),
+            "" if text is None else text,
+            [] if maneuvers is None else maneuvers,
+        ]
+    if kind == _M:
+        return [
+            get("aircraft_count"),
+            get("vessel_count"),
+            get("aircraft_total_reported"),
+            get("period_start"),
+            get("period_end"),
+            get("track"),
+        ]
+    zone = get("zone")
+    return [get("dispute_types"), get("feature"), "unknown" if zone is None else zone]
 
 
-# The stored documents of a batch on PostgreSQL, built by the database in one statement: the
-# export shape of `selectors.incident_documents` (the same keys and values: dates as ISO text,
-# numbers as float8/int, JSON columns as stored), read with one json.loads per incident.
-_I, _M, _N = (
-    IncidentKind.INTERCEPT,
-    IncidentKind.MEDIAN_LINE_CROSSING,
-    IncidentKind.NAVIGATION_DISPUTE,
+# The canonical texts of stored incidents on PostgreSQL, in one statement: `json_build_array`
+# writes JSON as Python's encoder does (", " between items, the same string escapes, dates as
+# ISO text, jsonb as its canonical text); two things need help. A float8 with an integral value
+# prints as `15`, where Python writes `15.0`; a time is written as the export writes it (UTC,
+# "Z", microseconds only when there are some).
+def _float(column: str) -> str:
+    return (
+        f"CASE WHEN {column} = trunc({column}) AND abs({column}) < 1e15 "
+        f"THEN ({column}::text || '.0')::json ELSE to_json({column}) END"
+    )
+
+
+_TIME = (
+    "CASE WHEN i.occurred_at IS NULL THEN NULL "
+    "WHEN date_trunc('second', i.occurred_at) = i.occurred_at "
+    """THEN to_char(i.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') """
+    """ELSE to_char(i.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END"""
 )
-_DOCUMENTS_SQL = f"""
-SELECT i.occurred_at, i.created_at, i.updated_at, json_build_object(
-    'id', i.id, 'external_id', i.external_id, 'kind', i.kind, 'title', i.title,
-    'summary', i.summary, 'occurred_on', i.occurred_on, 'date_precision', i.date_precision,
-    'region', i.region_id, 'location_name', i.location_name, 'latitude', i.latitude,
-    'longitude', i.longitude, 'conduct', i.conduct, 'status', i.status,
-    'retraction_reason', i.retraction_reason, 'verification', i.verification,
-    'participants', coalesce((
-        SELECT json_agg(json_build_object(
-            'country', p.country, 'role', p.role, 'force', p.force, 'platform', pl.slug,
-            'platform_detail', p.platform_detail, 'count', p.count) ORDER BY p.position, p.id)
+_KEYS_SQL = f"""
+SELECT i.external_id, i.id, i.status, json_build_array(
+    i.external_id, i.kind, i.title, i.summary, i.occurred_on, {_TIME}, i.date_precision,
+    i.region_id, i.location_name, {_float("i.latitude")}, {_float("i.longitude")}, i.conduct,
+    i.retraction_reason, i.disputed,
+    coalesce((
+        SELECT json_agg(json_build_array(
+            p.country, p.role, p.force, pl.slug, p.platform_detail, p.count)
+            ORDER BY p.position, p.id)
         FROM incidents_participant p LEFT JOIN incidents_platform pl ON pl.id = p.platform_id
         WHERE p.incident_id = i.id), '[]'::json),
-    'sources', coalesce((
-        SELECT json_agg(json_build_object(
-            'url', s.url, 'publisher', s.publisher, 'title', s.title,
-            'published_on', s.published_on, 'type', s.type, 'quote', c.quote)
+    coalesce((
+        SELECT json_agg(json_build_array(
+            s.url, s.publisher, s.title, s.published_on, s.type, c.quote)
             ORDER BY c.position, c.id)
         FROM incidents_citation c JOIN incidents_source s ON s.id = c.source_id
         WHERE c.incident_id = i.id), '[]'::json),
-    'details', coalesce(CASE i.kind
+    CASE i.kind
         WHEN '{_I}' THEN (
-            SELECT json_build_object(
-                'domain', d.domain, 'closest_approach_m', d.closest_approach_m,
-                'closest_approach_text', d.closest_approach_text, 'maneuvers', d.maneuvers)
+            SELECT json_build_array(
+                d.domain, {_float("d.closest_approach_m")}, d.closest_approach_text, d.maneuvers)
             FROM incidents_interceptdetails d WHERE d.incident_id = i.id)
         WHEN '{_M}' THEN (
-            SELECT json_build_object(
-                'aircraft_count', d.aircraft_count, 'vessel_count', d.vessel_count,
-                'aircraft_total_reported', d.aircraft_total_reported,
-                'period_start', d.period_start, 'period_end', d.period_end, 'track', d.track,
-                'track_analysis', CASE WHEN d.track IS NULL THEN NULL ELSE json_build_object(
-                    'crossed', d.track_crossed, 'crossing_points', d.track_crossing_points,
-                    'ends_on', d.track_ends_on,
-                    'max_penetration_km', d.track_max_penetration_km) END)
+            SELECT json_build_array(
+                d.aircraft_count, d.vessel_count, d.aircraft_total_reported, d.period_start,
+                d.period_end, d.track)
             FROM incidents_medianlinecrossingdetails d WHERE d.incident_id = i.id)
         WHEN '{_N}' THEN (
-            SELECT json_build_object(
-                'dispute_types', d.dispute_types, 'feature', d.feature, 'zone', d.zone)
+            SELECT json_build_array(d.dispute_types, d.feature, d.zone)
             FROM incidents_navigationdisputedetails d WHERE d.incident_id = i.id)
-        END, '{{}}'::json)
+    END
 )::text
 FROM incidents_incident i
-WHERE i.external_id = ANY(%s)
+WHERE i.external_id = ANY(%b)
 """
 
 
-def stored_documents(external_ids: list[str]) -> list[dict]:
-    """The stored documents (export shape) of the incidents with these external ids."""
+def stored_keys(external_ids: list[str]) -> dict[str, StoredKey]:
+    """The stored incidents with these external ids, by external id."""
     if not external_ids:
-        return []
+        return {}
     if connection.vendor != "postgresql":
         from incidents.models import Incident
+        from incidents.selectors import documents_for
 
-        return documents_for(Incident.objects.filter(external_id__in=external_ids))
-    documents = []
-    loads = json.loads
-    with connection.cursor() as cursor:
-        cursor.execute(_DOCUMENTS_SQL, [list(external_ids)])
-        for occurred_at, created_at, updated_at, text in cursor.fetchall():
-            document = loads(text)
-            document["occurred_at"] = iso_datetime(occurred_at)
-            document["created_at"] = iso_datetime(created_at)
-            document["updated_at"] = iso_datetime(updated_at)
-            documents.append(document)
-    return documents
+        documents = documents_for(Incident.objects.filter(external_id__in=external_ids))
+        return {d["external_id"]: StoredKey(d["id"], d["status"], record_key(d)) for d in documents}
+    with binding_cursor() as cursor:
+        cursor.execute(_KEYS_SQL, [list(external_ids)])
+        return {
+            external_id: StoredKey(pk, status, key)
+            for external_id, pk, status, key in cursor.fetchall()
+        }

@@ -1,0 +1,203 @@
+"""New incidents of an import written by COPY straight from their validated values (PostgreSQL).
+
+The rows are what `services.records.plan_incident_write` plans for a new incident (status and
+retraction reason from the file, verification derived, version 1), built as tuples: the
+incidents, participants, citations and kind details, each with its `+` history row (see
+`rows.insert_with_history`), and a change-feed event for each one the public sees. The search
+document is computed as the incident rows go in, from the texts at hand (the cited sources'
+titles in citation order, as `services.search` gathers them), so no statement reads the
+citations back.
+"""
+
+from django.db import connection
+
+from incidents.choices import ChangeAction, IncidentStatus
+from incidents.models import ChangeEvent, Citation, Incident, Participant
+from incidents.services.importing import search_documents
+from incidents.services.importing.rows import (
+    copy_rows,
+    copy_with_history,
+    json_value,
+    layout,
+    next_ids,
+)
+from incidents.services.importing.sources import SourceRegistry
+from incidents.services.validation import DETAIL_MODELS, CleanIncident
+from incidents.services.verification import derive_verification
+
+_INCIDENT = (
+    "id",
+    "external_id",
+    "kind",
+    "title",
+    "summary",
+    "occurred_on",
+    "occurred_at",
+    "date_precision",
+    "location_name",
+    "latitude",
+    "longitude",
+    "conduct",
+    "status",
+    "retraction_reason",
+    "disputed",
+    "verification",
+    "version",
+    "created_at",
+    "updated_at",
+    "region_id",
+)
+_PARTICIPANT = (
+    "incident_id",
+    "country",
+    "role",
+    "force",
+    "platform_id",
+    "platform_detail",
+    "count",
+    "position",
+)
+_CITATION = ("incident_id", "source_id", "quote", "position")
+_EVENT = ("incident_id", "action", "at")
+_PUBLIC_ACTIONS = {
+    IncidentStatus.PUBLISHED: str(ChangeAction.PUBLISHED),
+    IncidentStatus.RETRACTED: str(ChangeAction.RETRACTED),
+}
+
+
+class NewIncidents:
+    """The rows of one batch's new incidents, planned in memory, then written by `write`."""
+
+    def __init__(self, *, now, user_id: int | None):
+        self.now = now
+        self.stamp = (now, user_id)
+        self.items: list[tuple[CleanIncident, str]] = []  # (clean, verification)
+
+    def add(self, clean: CleanIncident) -> None:
+        verification = derive_verification(
+            [(c["type"], c["publisher"]) for c in clean.citations], disputed=clean.disputed
+        )
+        self.items.append((clean, verification))
+
+    def search_texts(self) -> list[tuple]:
+        """(title, location name, summary, source titles) of each incident, in order."""
+        return [
+            (
+                clean.fields["title"],
+                clean.fields["location_name"],
+                clean.fields["summary"],
+                " ".join(c["title"] for c in clean.citations),
+            )
+            for clean, _ in self.items
+        ]
+
+    def write(self, sources: SourceRegistry, documents=None) -> list[int]:
+        """Write every row (the cited sources are written already); returns the incident ids.
+
+        `documents`: a Future of the search documents (`SearchDocuments.submit`), or None.
+        """
+        if not self.items:
+            return []
+        with connection.cursor() as cursor:
+            ids = next_ids(cursor, Incident, len(self.items))
+            incidents, participants, citations, details, events = self._rows(ids, sources)
+            by_incident = ("incident_id", ids)  # every child of these incidents is new
+            for model, known, rows in (
+                (Participant, _PARTICIPANT, participants),
+                (Citation, _CITATION, citations),
+            ):
+                # Numbered by their tables: the history rows read the numbers back.
+                child_layout = layout(model, known, generated=("id",))
+                copy_with_history(cursor, child_layout, rows, stamp=self.stamp, key=by_incident)
+            for (model, known), rows in details.items():
+                copy_with_history(
+                    cursor, layout(model, known), rows, stamp=self.stamp, key=by_incident
+                )
+            given = documents.result() if documents is not None else None
+            if given is None:
+                given = search_documents.compute(connection.connection, self.search_texts())
+            copy_with_history(
+                cursor,
+                layout(Incident, _INCIDENT),
+                [row + (document,) for row, document in zip(incidents, given, strict=True)],
+                stamp=self.stamp,
+                key=("id", ids),
+                extra=("search_vector",),
+            )
+            event_layout = layout(ChangeEvent, _EVENT, generated=("id",))
+            copy_rows(cursor, event_layout.table, event_layout.columns, event_layout.rows(events))
+        return ids
+
+    def _rows(self, ids: list[int], sources: SourceRegistry) -> tuple:
+        """(incidents, participants, citations, details by (model, columns), events), as tuples."""
+        now = self.now
+        incidents, participants, citations, events = [], [], [], []
+        details: dict = {}
+        source_id = sources.id
+        for pk, (clean, verification) in zip(ids, self.items, strict=True):
+            fields = clean.fields
+            for position, citation in enumerate(clean.citations):
+                citations.append((pk, source_id(citation["url"]), citation["quote"], position))
+            incidents.append(
+                (
+                    pk,
+                    fields["external_id"],
+                    fields["kind"],
+                    fields["title"],
+                    fields["summary"],
+                    fields["occurred_on"],
+                    fields["occurred_at"],
+                    fields["date_precision"],
+                    fields["location_name"],
+                    fields["latitude"],
+                    fields["longitude"],
+                    fields["conduct"],
+                    clean.status,
+                    clean.retraction_reason,
+                    clean.disputed,
+                    verification,
+                    1,
+                    now,
+                    now,
+                    fields["region_id"],
+                )
+            )
+            for p in clean.participants:
+                platform = p["platform"]
+                participants.append(
+                    (
+                        pk,
+                        p["country"],
+                        p["role"],
+                        p["force"],
+                        platform.pk if platform is not None else None,
+                        p["platform_detail"],
+                        p["count"],
+                        p["position"],
+                    )
+                )
+            if clean.details is not None:
+                model = DETAIL_MODELS[fields["kind"]]
+                details.setdefault((model, ("incident_id", *clean.details)), []).append(
+                    (pk, *_json_values(model, clean.details))
+                )
+            action = _PUBLIC_ACTIONS.get(clean.status)
+            if action is not None:
+                events.append((pk, action, now))
+        return incidents, participants, citations, details, events
+
+
+_JSON_FIELDS: dict = {}
+
+
+def _json_values(model, values: dict) -> list:
+    """The values of a details row, JSON fields wrapped for binary COPY."""
+    fields = _JSON_FIELDS.get(model)
+    if fields is None:
+        fields = _JSON_FIELDS[model] = {
+            f.name: f for f in model._meta.concrete_fields if f.get_internal_type() == "JSONField"
+        }
+    return [
+        json_value(fields[name], value) if name in fields else value
+        for name, value in values.items()
+    ]
