@@ -226,11 +226,6 @@ def test_a_json_export_imported_into_an_empty_database_reproduces_the_api(
     assert _portable(_snapshot(empty)) == _portable(before)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known gap: the interchange format (SPEC §4) has no `sources` section, so a source no "
-    "incident or contact cites is not exported; see the session note on issue 7.",
-)
 def test_a_source_nothing_cites_yet_survives_a_json_export_and_import(scratch_database, tmp_path):
     """A curator may enter a source before citing it (admin, POST /sources/), and a deleted
     draft leaves its sources behind: the portable backup must keep them too."""

@@ -1,7 +1,9 @@
 """export_incidents: the registry in the interchange format (SPEC §4), streamed.
 
-`--format json` writes `{"platforms": [...], "incidents": [...], "contacts": [...]}` with the
-incidents as the API documents them and the contacts' sources as full objects; `--format csv`
+`--format json` writes `{"platforms": [...], "sources": [...], "incidents": [...], "contacts": [...]}`
+with the incidents as the API documents them and the contacts' sources as full objects; `sources`
+appears only when some source is cited by nothing (entered ahead of use, or left by a deleted
+draft): the other sections cannot carry those, and a backup must keep them too; `--format csv`
 the interchange CSV (incidents only). Both read one snapshot and hold one batch of incidents in
 memory at a time; `import_incidents` reads either back, so export -> import into an empty
 database reproduces the registry.
@@ -17,7 +19,7 @@ from django.db import connection, transaction
 
 from incidents.choices import IncidentKind, IncidentStatus
 from incidents.exports import csv_chunks, document_batches
-from incidents.models import Contact, Incident, Platform, Region
+from incidents.models import Citation, Contact, Incident, Platform, Region, Source
 
 
 def _date(value: str) -> dt.date:
@@ -34,6 +36,28 @@ def platform_documents() -> list[dict]:
     return list(
         Platform.objects.order_by("slug").values("slug", "name", "category", "domain", "country")
     )
+
+
+def uncited_source_documents() -> list[dict]:
+    """Sources no incident and no contact cites, by url; every other source travels with its
+    citations."""
+    uncited = (
+        Source.objects.exclude(pk__in=Citation.objects.values("source_id"))
+        .exclude(pk__in=Contact.sources.through.objects.values("source_id"))
+        .order_by("url")
+    )
+    return [
+        {
+            "url": url,
+            "publisher": publisher,
+            "title": title,
+            "published_on": published_on.isoformat() if published_on else None,
+            "type": source_type,
+        }
+        for url, publisher, title, published_on, source_type in uncited.values_list(
+            "url", "publisher", "title", "published_on", "type"
+        )
+    ]
 
 
 def contact_documents() -> list[dict]:
@@ -141,6 +165,10 @@ class Command(BaseCommand):
     def _write_json(self, write, incidents) -> None:
         write('{"platforms": [\n')
         write(",\n".join(_json(p) for p in platform_documents()))
+        uncited = uncited_source_documents()
+        if uncited:  # only then: a file of cited sources keeps SPEC §4's three sections
+            write('\n],\n"sources": [\n')
+            write(",\n".join(_json(s) for s in uncited))
         write('\n],\n"incidents": [\n')
         separator = ""
         for documents in document_batches(incidents):

@@ -37,8 +37,10 @@ from incidents.services.importing.reading import (
 from incidents.services.importing.report import ImportProblem, ImportReport
 from incidents.services.importing.vocabulary import (
     check_contacts,
+    check_sources,
     import_contacts,
     import_platforms,
+    import_sources,
 )
 from incidents.services.incidents import sources_changed
 from incidents.services.validation import Lookups
@@ -129,6 +131,21 @@ def import_file(
         )
 
 
+def _cited_urls(parsed: ParsedFile) -> dict[str, str]:
+    """url -> the first record or contact of the file that cites it."""
+    cited = {}
+    for where, items in (
+        *((record.location, record.data) for record in parsed.records),
+        *((f"contact {i}", contact) for i, contact in enumerate(parsed.contacts)),
+    ):
+        sources = items.get("sources") if isinstance(items, dict) else None
+        for source in sources if isinstance(sources, list) else ():
+            url = source.get("url") if isinstance(source, dict) else source
+            if isinstance(url, str):
+                cited.setdefault(url.strip(), where)
+    return cited
+
+
 @contextmanager
 def _no_cycle_collection():
     """Python's cycle collector paused for the import.
@@ -166,6 +183,9 @@ def _import(
                 # Not written (the file has problems): still known to the incidents' checks.
                 lookups.add_platform(platform)
         contacts = check_contacts(parsed.contacts, report)
+        uncited = check_sources(parsed.sources, report, _cited_urls(parsed))
+        # Before the incidents: nothing in the file cites these, so no record depends on them.
+        changed_uncited = import_sources(uncited, report, write=report.ok, by=by)
         incidents = IncidentImport(
             report,
             lookups=lookups,
@@ -175,7 +195,7 @@ def _import(
             csv=csv,
         )
         incidents.run(parsed.records, progress)
-        changed = list(incidents.changed_sources)
+        changed = list(incidents.changed_sources) + changed_uncited
         changed += import_contacts(contacts, report, write=report.ok, by=by, known={})
         if report.ok and changed:
             # Their other incidents' verification, search documents and feed follow.

@@ -18,7 +18,7 @@ from django.conf import settings
 from incidents.interchange import CSV_COLUMNS, CsvCellError, csv_row_to_document
 from incidents.services.importing.report import ImportProblem
 
-SECTIONS = ("platforms", "incidents", "contacts")
+SECTIONS = ("platforms", "sources", "incidents", "contacts")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _CSV_FIELD_LIMIT = 64 * 1024 * 1024
 
@@ -35,6 +35,7 @@ class Record:
 @dataclass
 class ParsedFile:
     platforms: list = field(default_factory=list)
+    sources: list = field(default_factory=list)  # sources no record of the file cites
     records: list[Record] = field(default_factory=list)
     contacts: list = field(default_factory=list)
     problems: list[ImportProblem] = field(default_factory=list)

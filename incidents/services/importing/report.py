@@ -36,6 +36,8 @@ class ImportReport:
     not_published: list[str] = field(default_factory=list)
     platforms_created: int = 0
     platforms_updated: int = 0
+    sources_created: int = 0  # of the `sources` section
+    sources_updated: int = 0
     contacts_created: int = 0
     contacts_updated: int = 0
     contacts_unchanged: int = 0
@@ -63,6 +65,10 @@ class ImportReport:
         if self.platforms_created or self.platforms_updated:
             lines.append(
                 f"  platforms: {self.platforms_created} created, {self.platforms_updated} updated"
+            )
+        if self.sources_created or self.sources_updated:
+            lines.append(
+                f"  uncited sources: {self.sources_created} created, {self.sources_updated} updated"
             )
         if self.contacts_created or self.contacts_updated or self.contacts_unchanged:
             lines.append(

@@ -1,7 +1,8 @@
-"""The platforms and contacts sections of an import: checked, then upserted on their keys.
+"""The platforms, sources and contacts sections of an import: checked, then upserted on keys.
 
 Platforms are upserted on `slug` before the incidents that name them, contacts on
-`external_id` (SPEC §4). Both are small vocabularies, so they are saved row by row, with
+`external_id` (SPEC §4), and the `sources` section (sources nothing cites, which
+`export_incidents` writes so a backup keeps them) on `url`. Both are small vocabularies, so they are saved row by row, with
 simple-history recording each change as for a curator's save.
 """
 
@@ -239,3 +240,39 @@ def import_contacts(
             with_user(contact, by).save()
             contact.sources.set([known[s["url"]] for s in sources])
     return changed_sources
+
+
+def check_sources(items: list, report: ImportReport, cited: dict[str, str]) -> list[dict]:
+    """The `sources` section checked: each a full source object, each url once.
+
+    `cited` (url -> where in the file) holds the urls the file's incidents and contacts carry:
+    a source listed both here and with a citation would have two versions in one file, so the
+    section is for sources nothing in the file cites.
+    """
+    errors: dict[str, list[str]] = {}
+    sources = _clean_sources(items, errors)
+    for index, source in enumerate(sources):
+        where = cited.get(source["url"]) if source["url"] is not None else None
+        if where:
+            errors.setdefault(f"sources[{index}].url", []).append(
+                f"Also cited by {where}: give a cited source with its citation only."
+            )
+    for path, messages in errors.items():
+        # "sources[3].url" -> location "source 3", field "url"
+        index, _, name = path.removeprefix("sources[").partition("]")
+        location = f"source {index}" if index.isdigit() else "file"
+        for message in messages:
+            report.problem(location, name.removeprefix(".") or "sources", message)
+    return [] if errors else sources
+
+
+def import_sources(sources: list[dict], report: ImportReport, *, write: bool, by) -> list[Source]:
+    """Upsert checked sources on url; returns the stored sources whose fields changed."""
+    known = {s.url: s for s in Source.objects.filter(url__in=[s["url"] for s in sources])}
+    new, changed = plan_sources(sources, known)
+    report.sources_created += len(new)
+    report.sources_updated += len(changed)
+    if write:
+        for source in [*new, *changed]:
+            with_user(source, by).save()
+    return changed

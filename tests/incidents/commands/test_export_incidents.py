@@ -13,7 +13,7 @@ from incidents.interchange import CSV_COLUMNS
 from incidents.models import Contact, Incident, Platform, Source
 from incidents.selectors import documents_for
 from incidents.services.importing import import_data, import_file
-from tests.factories import incident_document
+from tests.factories import SourceFactory, incident_document
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +93,26 @@ def test_json_export_then_import_into_an_empty_database_gives_identical_api_outp
 
     assert report.ok, report.problems
     assert _api_output() == before
+
+
+def test_sources_nothing_cites_travel_in_their_own_section_and_come_back(registry, tmp_path):
+    """Entered ahead of use, or left by a deleted draft: only this section can carry them."""
+    SourceFactory(url="https://ahead.example.org/1", title="Not cited yet", type="official")
+    cited = set(Source.objects.exclude(url="https://ahead.example.org/1").values_list("url"))
+    path = tmp_path / "registry.json"
+    call_command("export_incidents", "--format", "json", "--output", str(path))
+    exported = json.loads(path.read_text())
+    before = _api_output()
+    _flush(platforms=True)
+
+    report = import_file(path)
+
+    assert list(exported) == ["platforms", "sources", "incidents", "contacts"]
+    assert [s["url"] for s in exported["sources"]] == ["https://ahead.example.org/1"]
+    assert report.ok, report.problems
+    assert _api_output() == before
+    assert set(Source.objects.values_list("url")) == cited | {("https://ahead.example.org/1",)}
+    assert Source.objects.get(url="https://ahead.example.org/1").type == "official"
 
 
 def test_the_real_dataset_survives_an_export_and_import_round_trip(tmp_path):
