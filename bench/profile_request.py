@@ -23,11 +23,6 @@ def main() -> int:
     parser.add_argument("path")
     parser.add_argument("-n", type=int, default=100, help="requests (after 5 unprofiled ones)")
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
-    parser.add_argument(
-        "--prototype",
-        action="store_true",
-        help="apply bench/prototype_fast_paths.py first (PROTOTYPE selects its changes)",
-    )
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -42,8 +37,6 @@ def main() -> int:
     import django
 
     django.setup()
-    if args.prototype:
-        import bench.prototype_fast_paths  # noqa: F401  (patches the views and filters)
     from django.db import connection
     from django.test import Client
     from pyinstrument import Profiler

@@ -635,7 +635,7 @@ def parse_args():
     parser.add_argument(
         "--registry-app",
         default="config.wsgi:application",
-        help="WSGI app of the registry (e.g. bench.prototype_fast_paths:application)",
+        help="WSGI app of the registry (default config.wsgi:application)",
     )
     parser.add_argument(
         "--workloads", default="W1,W2,W3,W4,W5,CSV", help="comma-separated subset to run"

@@ -743,14 +743,7 @@ def _clean_crossing(details: dict, errors: _Errors) -> None:
     except TrackError as error:
         errors.add("details.track", str(error))
         return
-    analysis = analyse_track(points)
-    details.update(
-        track={"type": "LineString", "coordinates": [list(p) for p in points]},
-        track_crossed=analysis.crossed,
-        track_crossing_points=analysis.crossing_points,
-        track_ends_on=analysis.ends_on,
-        track_max_penetration_km=analysis.max_penetration_km,
-    )
+    details.update(track_columns(points))
 
 
 def _clean_dispute(details: dict, errors: _Errors) -> None:
@@ -773,3 +766,15 @@ def _clean_dispute(details: dict, errors: _Errors) -> None:
         details["zone"] = Zone.UNKNOWN
     if details.get("feature") == "":
         details["feature"] = None
+
+
+def track_columns(points) -> dict:
+    """The stored track and its median-line analysis, as the details row's columns."""
+    analysis = analyse_track(points)
+    return {
+        "track": {"type": "LineString", "coordinates": [list(p) for p in points]},
+        "track_crossed": analysis.crossed,
+        "track_crossing_points": analysis.crossing_points,
+        "track_ends_on": analysis.ends_on,
+        "track_max_penetration_km": analysis.max_penetration_km,
+    }

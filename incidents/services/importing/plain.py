@@ -16,7 +16,7 @@ import datetime as dt
 from django.db import models
 
 from incidents.choices import DisputeType, IncidentKind, IncidentStatus, Verification
-from incidents.geometry import TrackError, analyse_track, parse_track
+from incidents.geometry import TrackError, parse_track
 from incidents.models import (
     Citation,
     Incident,
@@ -37,6 +37,7 @@ from incidents.services.validation import (
     field_cleaner,
     is_country,
     today_anywhere,
+    track_columns,
 )
 
 _DRAFT = str(IncidentStatus.DRAFT)
@@ -395,14 +396,7 @@ def _details(kind: str, data: dict, c: dict) -> dict | None:
                 points = parse_track(track)
             except TrackError:
                 return None
-            analysis = analyse_track(points)
-            details.update(
-                track={"type": "LineString", "coordinates": [list(p) for p in points]},
-                track_crossed=analysis.crossed,
-                track_crossing_points=analysis.crossing_points,
-                track_ends_on=analysis.ends_on,
-                track_max_penetration_km=analysis.max_penetration_km,
-            )
+            details.update(track_columns(points))
         return details
     types = get("dispute_types")
     if (
