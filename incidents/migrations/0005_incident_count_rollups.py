@@ -92,6 +92,13 @@ END $$
 TRUNCATE_FUNCTION = f"""
 CREATE FUNCTION incidents_rollup_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- TRUNCATE, not DELETE: DELETE left the tables' pages full of dead rows, and after an
+    -- ANALYZE (0 rows in 395 pages) every following import statement's merge crawled
+    -- (30,000 incidents: 86/s instead of 2,400/s). 0007 replaces the function in older databases.
+    TRUNCATE {DAILY}, {MONTHLY};
+    RETURN NULL;
+EXCEPTION WHEN object_in_use THEN
+    -- The same TRUNCATE statement empties them too (Django's flush lists every table).
     DELETE FROM {DAILY};
     DELETE FROM {MONTHLY};
     RETURN NULL;
