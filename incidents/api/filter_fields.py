@@ -254,8 +254,20 @@ class FloatFilter(filters.NumberFilter):
     field_class = forms.FloatField  # refuses NaN and infinity
 
 
+class WholeNumberField(forms.IntegerField):
+    """Digits only: Django's IntegerField also takes "3.0" and "3.", which the schema's
+    `type: integer` does not (found by live fuzzing)."""
+
+    def to_python(self, value):
+        text = value.strip() if isinstance(value, str) else value
+        digits = text.lstrip("+-") if isinstance(text, str) else ""
+        if isinstance(text, str) and text and not (digits.isascii() and digits.isdigit()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class IntegerFilter(filters.NumberFilter):
-    field_class = forms.IntegerField
+    field_class = WholeNumberField
 
 
 class StrictBooleanFilter(filters.BooleanFilter):

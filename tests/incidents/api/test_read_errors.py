@@ -55,6 +55,8 @@ BAD_LIST_QUERIES = [
         "invalid_range",
     ),
     ("min_aircraft=1.5", "min_aircraft", "invalid"),
+    ("min_vessels=0.0", "min_vessels", "invalid"),  # an integer in the schema (live fuzzing)
+    ("min_aircraft=3.", "min_aircraft", "invalid"),
     ("min_vessels=-1", "min_vessels", "min_value"),
     ("min_aircraft=99999999999999999999", "min_aircraft", "max_value"),
     ("min_penetration_km=deep", "min_penetration_km", "invalid"),
