@@ -17,7 +17,6 @@ from incidents.services.audit import with_user
 from incidents.services.feed import is_public, record_change, record_changes
 from incidents.services.records import load_stored, plan_incident_write, plan_sources
 from incidents.services.search import refresh_search_documents
-from incidents.services.state import clean_state, stored_state
 from incidents.services.validation import (
     DETAIL_MODELS,
     CleanIncident,
@@ -90,27 +89,14 @@ def update_incident(
 
 
 @transaction.atomic
-def save_imported_incident(
-    clean: CleanIncident, *, existing: Incident | None, by
-) -> tuple[Incident, bool]:
-    """Upsert one record of an import file (status as the file gives it); (incident, changed)."""
-    if existing is not None:
-        existing = _lock(existing)
-        if stored_state(existing) == clean_state(clean):
-            return existing, False
-    return _write(existing, clean, by=by, status_from_data=True), True
-
-
-def _write(
-    incident: Incident | None, clean: CleanIncident, *, by, status_from_data: bool = False
-) -> Incident:
+def _write(incident: Incident | None, clean: CleanIncident, *, by) -> Incident:
     # The rows are planned by services.records, shared with the importer's bulk path; this
     # applies the plan with a save() per row (history rows through simple-history's signals).
     stored = load_stored([incident])[incident.pk] if incident is not None else None
     urls = [c["url"] for c in clean.citations]
     known = {s.url: s for s in Source.objects.filter(url__in=urls)}
     new_sources, changed_sources = plan_sources(clean.citations, known)
-    write = plan_incident_write(stored, clean, known, status_from_data=status_from_data)
+    write = plan_incident_write(stored, clean, known)
     if write is None:
         return incident
     for source in [*new_sources, *changed_sources]:

@@ -5,21 +5,34 @@ from collections.abc import Iterable
 from django.db import connection
 
 
-def search_document_sql(row: str) -> str:
-    """The search document of the incident row aliased `row`, as an SQL expression.
+def weighted_document_sql(
+    *, title: str, location_name: str, summary: str, source_titles: str
+) -> str:
+    """The search document over four SQL text expressions: the one weighting and configuration.
 
-    One definition for the refresh below and for the importer, which computes it while
-    inserting (its citations go in first). `row` must not be `c` or `s`, the aliases inside.
+    The refresh below gives it an incident row's columns; the importer (`importing.
+    search_documents`) gives it texts it already holds, so both write the same document.
     """
     return f"""
-    setweight(to_tsvector('english', coalesce({row}.title, '')), 'A')
-    || setweight(to_tsvector('english', coalesce({row}.location_name, '')), 'B')
-    || setweight(to_tsvector('english', coalesce({row}.summary, '')), 'C')
-    || setweight(to_tsvector('english', coalesce((
+    setweight(to_tsvector('english', coalesce({title}, '')), 'A')
+    || setweight(to_tsvector('english', coalesce({location_name}, '')), 'B')
+    || setweight(to_tsvector('english', coalesce({summary}, '')), 'C')
+    || setweight(to_tsvector('english', coalesce({source_titles}, '')), 'D')
+    """
+
+
+def search_document_sql(row: str) -> str:
+    """The search document of the incident row aliased `row`, as an SQL expression: its cited
+    sources' titles in citation order. `row` must not be `c` or `s`, the aliases inside."""
+    return weighted_document_sql(
+        title=f"{row}.title",
+        location_name=f"{row}.location_name",
+        summary=f"{row}.summary",
+        source_titles=f"""(
         SELECT string_agg(s.title, ' ' ORDER BY c.position, c.id)
         FROM incidents_citation c JOIN incidents_source s ON s.id = c.source_id
-        WHERE c.incident_id = {row}.id), '')), 'D')
-    """
+        WHERE c.incident_id = {row}.id)""",
+    )
 
 
 _REFRESH_SQL = f"""

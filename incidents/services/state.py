@@ -7,7 +7,6 @@ feed event), so a write first compares the stored state with the cleaned documen
 from incidents.models import Incident
 from incidents.services.validation import (
     DETAIL_FIELDS,
-    DETAIL_MODELS,
     INCIDENT_FIELDS,
     SOURCE_FIELDS,
     CleanIncident,
@@ -35,16 +34,6 @@ def clean_state(clean: CleanIncident) -> dict:
         "citations": [(*(c[name] for name in SOURCE_FIELDS), c["quote"]) for c in clean.citations],
         "details": _details_tuple(clean.fields.get("kind"), clean.details),
     }
-
-
-def stored_state(incident: Incident) -> dict:
-    model = DETAIL_MODELS.get(incident.kind)
-    return stored_state_of(
-        incident,
-        participants=incident.participants.order_by("position", "id"),
-        citations=incident.citations.select_related("source").order_by("position", "id"),
-        details=model.objects.filter(incident=incident).first() if model is not None else None,
-    )
 
 
 def stored_state_of(incident: Incident, *, participants, citations, details) -> dict:

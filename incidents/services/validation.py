@@ -129,7 +129,7 @@ def _among(value, choices: frozenset[str]) -> bool:
     return isinstance(value, str) and value in choices
 
 
-def _is_country(code: str) -> bool:
+def is_country(code: str) -> bool:
     """`code in countries`, remembered (the set of codes is settings, fixed for the process)."""
     known = _COUNTRY_ANSWERS.get(code)
     if known is None:
@@ -346,7 +346,10 @@ def _fast_cleaner(model_field):
 _FAST_CLEANERS: dict = {}
 
 
-def _fast_cleaner_of(model, name: str):
+def field_cleaner(model, name: str):
+    """`model.name`'s fast check: the value `clean()` gives a plain valid value, else NOT_PLAIN
+    (a function; None when the field has rules the fast path does not know). Used here per
+    field and by the importer's `plain` for a whole record."""
     key = (model, name)
     try:
         return _FAST_CLEANERS[key]
@@ -355,30 +358,12 @@ def _fast_cleaner_of(model, name: str):
         return cleaner
 
 
-# The fast path for callers that check a whole record at once (the importer's `plain`).
 NOT_PLAIN = _SLOW
-
-
-def field_cleaner(model, name: str):
-    """`model.name`'s fast check: the value `clean()` gives a plain valid value, else NOT_PLAIN
-    (a function; None when the field has rules the fast path does not know)."""
-    return _fast_cleaner_of(model, name)
-
-
-def is_country(code: str) -> bool:
-    return _is_country(code)
-
-
-def today_anywhere() -> dt.date:
-    """The latest local date anywhere on Earth now: an occurred_on after it is in the future."""
-    return _today_anywhere()
 
 
 def _clean_model_field(model, name: str, value, errors: _Errors, path: str):
     """Coerce and validate one value with the model field's own rules (type, length, choices)."""
-    fast = _FAST_CLEANERS.get((model, name), _SLOW)
-    if fast is _SLOW:
-        fast = _fast_cleaner_of(model, name)
+    fast = field_cleaner(model, name)
     if fast is not None and value is not None:
         cleaned = fast(value)
         if cleaned is not _SLOW:
@@ -432,7 +417,8 @@ def _check_keys(data: dict, allowed: frozenset[str], path: str, errors: _Errors)
         errors.add(f"{path}{key}", "Unknown field.")
 
 
-def _today_anywhere() -> dt.date:
+def today_anywhere() -> dt.date:
+    """The latest local date anywhere on Earth now: an occurred_on after it is in the future."""
     return (timezone.now() + LATEST_UTC_OFFSET).date()
 
 
@@ -545,7 +531,7 @@ def _check_dates(fields: dict, errors: _Errors) -> None:
     occurred_on = fields.get("occurred_on")
     if not isinstance(occurred_on, dt.date):
         return
-    if occurred_on > _today_anywhere():
+    if occurred_on > today_anywhere():
         errors.add("occurred_on", f"{occurred_on.isoformat()} is in the future.")
     precision = fields.get("date_precision")
     if precision == DatePrecision.MONTH and occurred_on.day != 1:
@@ -608,7 +594,7 @@ def _clean_participants(items, lookups: Lookups, errors: _Errors) -> list[dict]:
                 path + "country",
                 "This field is required (ISO 3166-1 alpha-2, e.g. CN).",
             )
-        elif country != country.upper() or not _is_country(country):
+        elif country != country.upper() or not is_country(country):
             errors.add(
                 path + "country",
                 f"{country!r} is not an upper-case ISO 3166-1 alpha-2 code.",

@@ -14,17 +14,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
-# services.search.search_document_sql over given texts (the sources' titles in citation
-# order, joined by spaces, as its string_agg gathers them).
-_DOCUMENT = """
-    setweight(to_tsvector('english', coalesce({title}, '')), 'A')
-    || setweight(to_tsvector('english', coalesce({location_name}, '')), 'B')
-    || setweight(to_tsvector('english', coalesce({summary}, '')), 'C')
-    || setweight(to_tsvector('english', coalesce({source_titles}, '')), 'D')
-"""
+from incidents.services.search import weighted_document_sql
+
+# `services.search`'s document over given texts (the sources' titles in citation order, joined
+# by spaces, as `search_document_sql`'s string_agg gathers them).
 _BATCH_SQL = (
     "SELECT ("
-    + _DOCUMENT.format(
+    + weighted_document_sql(
         title="t.title",
         location_name="t.location_name",
         summary="t.summary",
