@@ -18,17 +18,28 @@ from django.db import models
 from incidents.choices import Conduct, IncidentKind, IncidentStatus, Verification
 
 
-class IncidentDailyCount(models.Model):
-    """How many incidents (summed over rows) share a day, status, kind, region, conduct and
-    verification."""
+class RollupCount(models.Model):
+    """The key columns and count both rollups share; each adds its date column and key index.
 
-    day = models.DateField()
+    Abstract, so no table of its own: the migration (0005) is unchanged by it.
+    """
+
     status = models.CharField(max_length=9, choices=IncidentStatus.choices)
     kind = models.CharField(max_length=24, choices=IncidentKind.choices)
     region = models.SlugField(max_length=50, db_index=False)  # Region.slug; no FK to check
     conduct = models.CharField(max_length=14, choices=Conduct.choices)
     verification = models.CharField(max_length=12, choices=Verification.choices)
     count = models.IntegerField()  # a change: negative when a row holds removals
+
+    class Meta:
+        abstract = True
+
+
+class IncidentDailyCount(RollupCount):
+    """How many incidents (summed over rows) share a day, status, kind, region, conduct and
+    verification."""
+
+    day = models.DateField()
 
     class Meta:
         indexes = [
@@ -44,16 +55,10 @@ class IncidentDailyCount(models.Model):
         return f"{self.day} {self.status} {self.kind} {self.region}: {self.count}"
 
 
-class IncidentMonthlyCount(models.Model):
+class IncidentMonthlyCount(RollupCount):
     """The same counts per month (`month` is its first day), for whole months of a range."""
 
     month = models.DateField()
-    status = models.CharField(max_length=9, choices=IncidentStatus.choices)
-    kind = models.CharField(max_length=24, choices=IncidentKind.choices)
-    region = models.SlugField(max_length=50, db_index=False)
-    conduct = models.CharField(max_length=14, choices=Conduct.choices)
-    verification = models.CharField(max_length=12, choices=Verification.choices)
-    count = models.IntegerField()
 
     class Meta:
         indexes = [

@@ -6,6 +6,9 @@ the filters, the selectors and the database.
 
 from dataclasses import dataclass
 
+from incidents.models import Incident
+from incidents.services.importing import import_data
+from incidents.synthetic import synthetic_batch
 from tests.factories import IncidentFactory, PlatformFactory, incident_document
 
 SECOND_THOMAS = (9.733, 115.867)  # lat, lon
@@ -212,3 +215,14 @@ def public(rows: dict[str, Row]) -> dict[str, Row]:
 
 def ids(response) -> list[int]:
     return [document["id"] for document in response.json()["results"]]
+
+
+def import_random_incidents(curator, seed: int) -> None:
+    """600 synthetic incidents (all kinds, regions, conducts, 2015-2025; 7 % drafts, 3 %
+    retracted), the 40 oldest ids disputed: the data the rollup-versus-counting tests compare
+    both paths on."""
+    report = import_data(synthetic_batch(0, 600, seed=seed), by=curator)
+    assert report.ok
+    Incident.objects.filter(pk__in=Incident.objects.order_by("pk")[:40].values("pk")).update(
+        verification="disputed"
+    )

@@ -17,9 +17,8 @@ from incidents import rollup_counts, services
 from incidents.choices import IncidentStatus
 from incidents.models import Incident
 from incidents.selectors import incident_document
-from incidents.services.importing import import_data
-from incidents.synthetic import synthetic_batch
 from tests.factories import incident_document as new_document
+from tests.incidents.api.read_fixtures import import_random_incidents
 
 pytestmark = [
     pytest.mark.django_db,
@@ -73,12 +72,8 @@ STAFF_QUERIES = [{}, {"status": "draft"}, {"status": ["draft", "published"], **W
 
 @pytest.fixture
 def random_incidents(curator):
-    """600 synthetic incidents (all kinds, regions, conducts, 2015-2025; drafts, retractions)."""
-    report = import_data(synthetic_batch(0, 600, seed=23), by=curator)
-    assert report.ok
-    Incident.objects.filter(pk__in=Incident.objects.order_by("pk")[:40].values("pk")).update(
-        verification="disputed"
-    )
+    """600 synthetic incidents (read_fixtures.import_random_incidents)."""
+    import_random_incidents(curator, seed=23)
 
 
 def _listed(client, query, *, accept="application/json"):

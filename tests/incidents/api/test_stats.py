@@ -5,10 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from incidents.api import stats
-from incidents.models import Incident
-from incidents.services.importing import import_data
-from incidents.synthetic import synthetic_batch
-from tests.incidents.api.read_fixtures import make, participant
+from tests.incidents.api.read_fixtures import import_random_incidents, make, participant
 
 pytestmark = pytest.mark.django_db
 
@@ -242,12 +239,8 @@ STAFF_QUERIES = [{"group_by": "kind", "interval": "year"}, {"status": "draft", "
 
 @pytest.fixture
 def random_incidents(curator):
-    """600 synthetic incidents (all kinds, regions, conducts, 2015-2025; 7 % drafts, 3 % retracted)."""
-    report = import_data(synthetic_batch(0, 600, seed=17), by=curator)
-    assert report.ok
-    Incident.objects.filter(pk__in=Incident.objects.order_by("pk")[:40].values("pk")).update(
-        verification="disputed"
-    )
+    """600 synthetic incidents (read_fixtures.import_random_incidents)."""
+    import_random_incidents(curator, seed=17)
 
 
 def _stats_sql(client, query) -> tuple[dict, list[str]]:
