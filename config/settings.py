@@ -140,6 +140,18 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 
+
+def _client_address(request):
+    """The address admin lockouts key on: the one the API's rate limits use (NUM_PROXIES), so
+    behind a proxy one attacker does not lock out everyone the proxy forwards, and a client
+    cannot pick its own address with X-Forwarded-For when NUM_PROXIES is 0."""
+    from rest_framework.throttling import BaseThrottle  # imported late: it reads these settings
+
+    return BaseThrottle().get_ident(request)
+
+
+AXES_CLIENT_IP_CALLABLE = _client_address
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -215,8 +227,9 @@ REST_FRAMEWORK = {
         "export": os.environ.get("API_THROTTLE_EXPORT", "10/min") or None,
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    # Proxies in front of the app whose X-Forwarded-For entries are trusted for rate limiting;
-    # 0 uses the peer address only (None would trust a client-supplied header).
+    # Proxies in front of the app whose X-Forwarded-For entries are trusted for rate limits and
+    # admin lockouts (AXES_CLIENT_IP_CALLABLE); 0 uses the peer address only (None would trust a
+    # client-supplied header).
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
 

@@ -151,18 +151,38 @@ def _document(incident) -> dict:
     return _stored(incident.pk)
 
 
+def _pg_copy(scratch_database, tmp_path) -> str:
+    """`pg_dump -Fc` of the test database restored whole into a new empty one; its name."""
+    dump = tmp_path / "registry.dump"
+    restored = scratch_database()
+    _run(["pg_dump", "-Fc", "--no-owner", "-f", str(dump), connection.settings_dict["NAME"]])
+    _run(["pg_restore", "--no-owner", "--exit-on-error", "-d", restored, str(dump)])
+    return restored
+
+
+def _json_copy(scratch_database, tmp_path) -> str:
+    """`export_incidents --format json` of the test database imported into a new migrated one."""
+    export = tmp_path / "registry.json"
+    empty = scratch_database()
+    _manage(empty, "migrate", "--noinput", "-v", "0")
+    _manage(
+        connection.settings_dict["NAME"],
+        "export_incidents",
+        "--format",
+        "json",
+        "--output",
+        str(export),
+    )
+    _manage(empty, "import_incidents", str(export))
+    return empty
+
+
 def test_pg_dump_and_pg_restore_reproduce_the_registry_exactly(
     registry, scratch_database, tmp_path
 ):
-    source = connection.settings_dict["NAME"]
-    before = _snapshot(source)
-    dump = tmp_path / "registry.dump"
-    restored = scratch_database()
+    before = _snapshot(connection.settings_dict["NAME"])
 
-    _run(["pg_dump", "-Fc", "--no-owner", "-f", str(dump), source])
-    _run(["pg_restore", "--no-owner", "--exit-on-error", "-d", restored, str(dump)])
-
-    after = _snapshot(restored)
+    after = _snapshot(_pg_copy(scratch_database, tmp_path))
     assert after["api"] == before["api"]
     assert after["tables"] == before["tables"]
     assert len(before["api"]["incidents"]) == 6
@@ -170,11 +190,7 @@ def test_pg_dump_and_pg_restore_reproduce_the_registry_exactly(
 
 
 def test_a_restored_database_takes_new_writes(registry, scratch_database, tmp_path):
-    source = connection.settings_dict["NAME"]
-    dump = tmp_path / "registry.dump"
-    restored = scratch_database()
-    _run(["pg_dump", "-Fc", "--no-owner", "-f", str(dump), source])
-    _run(["pg_restore", "--no-owner", "--exit-on-error", "-d", restored, str(dump)])
+    restored = _pg_copy(scratch_database, tmp_path)
     path = tmp_path / "one.json"
     path.write_text(json.dumps({"incidents": [incident_document(external_id="after-restore")]}))
 
@@ -214,29 +230,18 @@ def _portable(snapshot: dict) -> dict:
 def test_a_json_export_imported_into_an_empty_database_reproduces_the_api(
     registry, scratch_database, tmp_path
 ):
-    source = connection.settings_dict["NAME"]
-    before = _snapshot(source)
-    export = tmp_path / "registry.json"
-    empty = scratch_database()
-    _manage(empty, "migrate", "--noinput", "-v", "0")
+    before = _snapshot(connection.settings_dict["NAME"])
 
-    _manage(source, "export_incidents", "--format", "json", "--output", str(export))
-    _manage(empty, "import_incidents", str(export))
+    copy = _json_copy(scratch_database, tmp_path)
 
-    assert _portable(_snapshot(empty)) == _portable(before)
+    assert _portable(_snapshot(copy)) == _portable(before)
 
 
 def test_a_source_nothing_cites_yet_survives_a_json_export_and_import(scratch_database, tmp_path):
     """A curator may enter a source before citing it (admin, POST /sources/), and a deleted
     draft leaves its sources behind: the portable backup must keep them too."""
     SourceFactory(url="https://waiting.example.org/report", title="Not cited yet")
-    source = connection.settings_dict["NAME"]
-    export = tmp_path / "registry.json"
-    empty = scratch_database()
-    _manage(empty, "migrate", "--noinput", "-v", "0")
+    copy = _json_copy(scratch_database, tmp_path)
 
-    _manage(source, "export_incidents", "--format", "json", "--output", str(export))
-    _manage(empty, "import_incidents", str(export))
-
-    urls = [s["url"] for s in _snapshot(empty)["api"]["sources"]]
+    urls = [s["url"] for s in _snapshot(copy)["api"]["sources"]]
     assert urls == ["https://waiting.example.org/report"]

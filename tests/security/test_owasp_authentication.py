@@ -162,11 +162,14 @@ def test_a_session_write_with_the_csrf_token_is_accepted(reviewer):
     assert response.status_code == 201
 
 
-def _admin_login(client: Client, username: str, password: str, address: str = "10.1.1.1"):
+def _admin_login(
+    client: Client, username: str, password: str, address: str = "10.1.1.1", **headers
+):
     return client.post(
         "/admin/login/?next=/admin/",
         {"username": username, "password": password},
         REMOTE_ADDR=address,
+        **headers,
     )
 
 
@@ -204,6 +207,34 @@ def test_a_locked_out_username_cannot_be_tried_from_another_address(settings, re
 
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+def _behind_one_proxy(settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+
+
+def test_behind_a_proxy_the_lockout_keys_on_the_client_not_the_proxy(settings, reviewer, curator):
+    """NUM_PROXIES governs the admin lockout too: every login arrives from the proxy's address."""
+    _behind_one_proxy(settings)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _admin_login(Client(), "reviewer", "wrong", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    client = Client()
+
+    response = _admin_login(client, "curator", PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    locked = _admin_login(Client(), "curator", PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.9")
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(curator.pk)
+    assert locked.status_code == 429
+
+
+def test_without_a_proxy_a_forwarded_for_header_does_not_escape_the_lockout(settings, reviewer):
+    for index in range(settings.AXES_FAILURE_LIMIT):
+        _admin_login(Client(), "nobody", "wrong", HTTP_X_FORWARDED_FOR=f"203.0.113.{index}")
+
+    response = _admin_login(Client(), "reviewer", PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.7")
+
+    assert response.status_code == 429
 
 
 def test_failures_below_the_limit_do_not_lock_out(settings, reviewer):
