@@ -8,6 +8,7 @@ querysets the stats may answer from the rollups, and from which rows (no databas
 """
 
 import datetime as dt
+import re
 import importlib
 import threading
 
@@ -194,6 +195,63 @@ def test_truncating_the_incidents_empties_the_counts(curator):
             " pg_relation_size('incidents_incidentmonthlycount')"
         )
         assert cursor.fetchone() == (0, 0)
+
+
+def _trigger_plans(write) -> list[str]:
+    """The plans of the rollup trigger's statements while `write()` runs (auto_explain)."""
+    plans: list[str] = []
+    with connection.cursor() as cursor:
+        try:
+            cursor.execute("LOAD 'auto_explain'")
+        except Exception as error:  # noqa: BLE001 - the module is optional in PostgreSQL
+            pytest.skip(f"auto_explain is not installed here: {error}")
+        for setting in (
+            "auto_explain.log_min_duration = 0",
+            "auto_explain.log_nested_statements = on",
+            "auto_explain.log_level = notice",
+            # Plans are kept per connection: make the trigger plan afresh, on the empty tables.
+            "client_min_messages = notice",
+        ):
+            cursor.execute(f"SET LOCAL {setting}")
+        cursor.execute("DISCARD PLANS")
+
+    def collect(diagnostic):
+        text = diagnostic.message_primary or ""
+        if "Delete on incidents_incident" in text:
+            plans.append(text)
+
+    connection.connection.add_notice_handler(collect)
+    try:
+        write()
+    finally:
+        connection.connection.remove_notice_handler(collect)
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL auto_explain.log_min_duration = -1")
+    return plans
+
+
+@postgresql_only
+def test_the_merge_looks_up_each_key_even_when_planned_on_empty_counts(curator):
+    """PL/pgSQL keeps a connection's first plan of the trigger; made while the count tables
+    were empty, the old one joined the whole table as "one row" once per changed key and an
+    import of 100,000 incidents crawled (migration 0008). Every statement must stay lookups."""
+    assert not IncidentDailyCount.objects.exists()  # the statistics say: empty
+
+    plans = _trigger_plans(lambda: import_data(synthetic_batch(0, 40, seed=4), by=curator))
+
+    assert len(plans) >= 2  # the daily and the monthly merge of the import's insert
+    for plan in plans:
+        assert "Seq Scan on incidents_incident" not in plan, plan
+        assert "Join Filter" not in plan, plan
+        # the merged rows found by id in the primary key (an index or a bitmap scan)
+        assert re.search(r"Index Scan on incidents_incident(daily|monthly)count_pkey", plan) or (
+            re.search(r"Index Scan using incidents_incident(daily|monthly)count_pkey", plan)
+        ), plan
+        assert "Index Cond: (id = ANY ($" in plan, plan
+        assert "Index Scan using incident_daily_count_key_idx" in plan or (
+            "Index Scan using incident_monthly_count_key_idx" in plan
+        ), plan
+    assert assert_rollups_exact() == 40
 
 
 @postgresql_only
