@@ -177,9 +177,27 @@ def next_ids(cursor, model, count: int) -> list[int]:
     """`count` ids from the sequence of `model`'s primary key."""
     if count <= 0:
         return []
-    meta = model._meta
     cursor.execute(
-        "SELECT array_agg(nextval(pg_get_serial_sequence(%s, %s))) FROM generate_series(1, %s)",
-        [meta.db_table, meta.pk.column, count],
+        "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
+        [_sequence(model), count],
     )
     return cursor.fetchone()[0]
+
+
+_SEQUENCES: dict = {}
+
+
+def _sequence(model) -> str:
+    """The name of the sequence behind `model`'s primary key, looked up once per database:
+    `pg_get_serial_sequence` in the statement itself ran once per id, a catalog lookup each
+    (30 ms for 2,000 ids)."""
+    key = (connection.settings_dict["NAME"], model._meta.db_table)
+    name = _SEQUENCES.get(key)
+    if name is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_get_serial_sequence(%s, %s)",
+                [model._meta.db_table, model._meta.pk.column],
+            )
+            name = _SEQUENCES[key] = cursor.fetchone()[0]
+    return name
