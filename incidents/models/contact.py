@@ -1,10 +1,10 @@
 """Contact: the military/diplomatic communication timeline incidents are read against."""
 
 from django.db import models
-from simple_history.models import HistoricalRecords
 
 from incidents.choices import ContactKind
 from incidents.models.constraints import choice_constraint
+from incidents.models.history import History
 from incidents.models.source import Source
 
 
@@ -20,7 +20,7 @@ class Contact(models.Model):
     sources = models.ManyToManyField(Source, blank=True, related_name="contacts")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[sources])
+    history = History(indexed=("id",), excluded_fields=["updated_at"], m2m_fields=[sources])
 
     class Meta:
         ordering = ["-occurred_on", "-id"]

@@ -1,10 +1,10 @@
 """Kind-specific details of an incident: one table per kind, one row per incident of that kind."""
 
 from django.db import models
-from simple_history.models import HistoricalRecords
 
 from incidents.choices import InterceptDomain, Zone
 from incidents.models.constraints import choice_constraint
+from incidents.models.history import History
 
 
 class InterceptDetails(models.Model):
@@ -20,7 +20,7 @@ class InterceptDetails(models.Model):
     closest_approach_m = models.FloatField(null=True, blank=True)
     closest_approach_text = models.CharField(max_length=300, blank=True)
     maneuvers = models.JSONField(default=list, blank=True)
-    history = HistoricalRecords()
+    history = History(indexed=("incident",))
 
     class Meta:
         verbose_name_plural = "intercept details"
@@ -60,7 +60,7 @@ class MedianLineCrossingDetails(models.Model):
     track_crossing_points = models.JSONField(null=True, editable=False)
     track_ends_on = models.CharField(max_length=4, null=True, editable=False)
     track_max_penetration_km = models.FloatField(null=True, editable=False)
-    history = HistoricalRecords()
+    history = History(indexed=("incident",))
 
     class Meta:
         verbose_name_plural = "median-line crossing details"
@@ -101,7 +101,7 @@ class NavigationDisputeDetails(models.Model):
     dispute_types = models.JSONField(default=list)
     feature = models.CharField(max_length=200, null=True, blank=True)
     zone = models.CharField(max_length=15, choices=Zone.choices, default=Zone.UNKNOWN)
-    history = HistoricalRecords()
+    history = History(indexed=("incident",))
 
     class Meta:
         verbose_name_plural = "navigation dispute details"

@@ -4,7 +4,6 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models.functions import Length, Trim, Upper
 from django.db.models.lookups import Exact, GreaterThan
-from simple_history.models import HistoricalRecords
 
 from incidents.choices import (
     Conduct,
@@ -15,6 +14,7 @@ from incidents.choices import (
     Verification,
 )
 from incidents.models.constraints import choice_constraint
+from incidents.models.history import History
 from incidents.models.reference import Platform, Region
 
 
@@ -48,7 +48,10 @@ class Incident(models.Model):
     date_precision = models.CharField(
         max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="incidents")
+    # Indexed as the first column of incident_region_occurred_idx.
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="incidents", db_index=False
+    )
     location_name = models.CharField(max_length=200, null=True, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
@@ -69,7 +72,7 @@ class Incident(models.Model):
     # the services (it spans the citations, so a generated column cannot hold it). Null on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["search_vector", "updated_at", "version"])
+    history = History(indexed=("id",), excluded_fields=["search_vector", "updated_at", "version"])
     objects = IncidentQuerySet.as_manager()
 
     class Meta:
@@ -157,11 +160,12 @@ class Participant(models.Model):
         null=True,
         blank=True,
         related_name="participants",
+        db_index=False,  # the first column of participant_platform_idx
     )
     platform_detail = models.CharField(max_length=300, null=True, blank=True)
     count = models.PositiveIntegerField(default=1)
     position = models.PositiveSmallIntegerField(default=0)
-    history = HistoricalRecords()
+    history = History(indexed=("incident",))
 
     class Meta:
         ordering = ["incident", "position", "id"]

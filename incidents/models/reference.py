@@ -3,10 +3,10 @@
 from django.db import models
 from django.db.models.functions import Length, Upper
 from django.db.models.lookups import Exact
-from simple_history.models import HistoricalRecords
 
 from incidents.choices import PlatformCategory, PlatformDomain
 from incidents.models.constraints import choice_constraint
+from incidents.models.history import History
 
 
 class Region(models.Model):
@@ -59,7 +59,7 @@ class Platform(models.Model):
     category = models.CharField(max_length=30, choices=PlatformCategory.choices)
     domain = models.CharField(max_length=12, choices=PlatformDomain.choices)
     country = models.CharField(max_length=2, null=True, blank=True)
-    history = HistoricalRecords()
+    history = History(indexed=("id",))
 
     class Meta:
         ordering = ["slug"]

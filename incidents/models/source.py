@@ -2,10 +2,10 @@
 
 from django.core.validators import URLValidator
 from django.db import models
-from simple_history.models import HistoricalRecords
 
 from incidents.choices import SourceType
 from incidents.models.constraints import choice_constraint
+from incidents.models.history import History
 
 
 class Source(models.Model):
@@ -23,7 +23,7 @@ class Source(models.Model):
     title = models.CharField(max_length=500, blank=True)
     published_on = models.DateField(null=True, blank=True)
     type = models.CharField(max_length=10, choices=SourceType.choices)
-    history = HistoricalRecords()
+    history = History(indexed=("id",))
 
     class Meta:
         ordering = ["url"]
@@ -44,12 +44,15 @@ class Citation(models.Model):
     """An incident rests on a source, optionally with the source's own words as `quote`."""
 
     incident = models.ForeignKey(
-        "incidents.Incident", on_delete=models.CASCADE, related_name="citations"
+        "incidents.Incident",
+        on_delete=models.CASCADE,
+        related_name="citations",
+        db_index=False,  # the first column of citation_unique_source
     )
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
     quote = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
-    history = HistoricalRecords()
+    history = History(indexed=("incident",))
 
     class Meta:
         ordering = ["incident", "position", "id"]

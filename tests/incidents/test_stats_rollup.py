@@ -8,8 +8,8 @@ querysets the stats may answer from the rollups, and from which rows (no databas
 """
 
 import datetime as dt
-import re
 import importlib
+import re
 import threading
 
 import pytest
