@@ -6,13 +6,14 @@ changes go through `update_source`; the others are plain vocabulary or timeline 
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django_countries import countries
 from simple_history.admin import SimpleHistoryAdmin
 
 from incidents.admin.history import ViewOnlyHistoryMixin
 from incidents.models import ChangeEvent, Contact, Platform, Region, Source
 from incidents.services import update_source
+from incidents.services.contacts import clean_parties
 
 
 @admin.register(Source)
@@ -63,11 +64,12 @@ class CountryCodesField(forms.CharField):
         text = super().to_python(value) or ""
         return [code.strip().upper() for code in text.replace(";", ",").split(",") if code.strip()]
 
-    def validate(self, value):
-        super().validate(value)
-        unknown = [code for code in value if code not in countries]
-        if unknown:
-            raise forms.ValidationError(f"Not ISO 3166-1 alpha-2 codes: {', '.join(unknown)}.")
+    def clean(self, value):
+        codes = super().clean(value)  # "This field is required." when nothing was typed
+        try:
+            return clean_parties(codes)
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from error
 
 
 class ContactForm(forms.ModelForm):

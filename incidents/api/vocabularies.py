@@ -33,6 +33,7 @@ from incidents.choices import (
 )
 from incidents.models import Citation, Contact, Platform, Region, Source
 from incidents.selectors import can_view_drafts
+from incidents.services.contacts import clean_parties
 
 BBOX_COLUMNS = ["min_longitude", "min_latitude", "max_longitude", "max_latitude"]
 
@@ -156,17 +157,13 @@ class SourceSerializer(ModelCleanMixin, serializers.ModelSerializer):
     }
 )
 class CountryListField(serializers.JSONField):
-    """A non-empty list of country codes; a bad item is reported on the field, by position."""
+    """A contact's parties, by the services' one rule (`services.contacts.clean_parties`)."""
 
     def to_internal_value(self, data):
-        if not isinstance(data, list) or not data:
-            raise serializers.ValidationError("Give a non-empty list of ISO alpha-2 codes.")
-        for index, code in enumerate(data):
-            if not isinstance(code, str) or len(code) != 2:
-                raise serializers.ValidationError(
-                    f"Item {index} must be a two-letter ISO 3166-1 alpha-2 code."
-                )
-        return data
+        try:
+            return clean_parties(data)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
 
 
 class ContactSerializer(ModelCleanMixin, serializers.ModelSerializer):
@@ -193,9 +190,6 @@ class ContactSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-
-    def validate_parties(self, value):
-        return list(dict.fromkeys(_country(code) for code in value))
 
 
 class PlatformFilterSet(filters.FilterSet):

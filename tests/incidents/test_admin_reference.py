@@ -121,7 +121,7 @@ def test_a_contact_with_an_unknown_country_code_is_refused(client, curator):
     response = client.post(reverse("admin:incidents_contact_add"), data)
 
     assert response.context["adminform"].form.errors["parties"] == [
-        "Not ISO 3166-1 alpha-2 codes: XX."
+        "Item 1: 'XX' is not an upper-case ISO 3166-1 alpha-2 code."
     ]
 
 

@@ -14,6 +14,7 @@ from django_countries import countries
 
 from incidents.models import Contact, Platform, Source
 from incidents.services.audit import with_user
+from incidents.services.contacts import party_problems
 from incidents.services.importing.report import ImportReport
 from incidents.services.records import plan_sources
 from incidents.services.validation import SOURCE_FIELDS
@@ -136,17 +137,13 @@ def clean_contact(data) -> tuple[dict, list[str], list[dict]]:
     ):
         errors.setdefault("occurred_on", []).append(f"{occurred_on.isoformat()} is in the future.")
     parties = data.get("parties")
-    if parties is None:
-        parties = []
-    if not isinstance(parties, list):
-        errors.setdefault("parties", []).append("Must be a list of ISO 3166-1 alpha-2 codes.")
-        parties = []
-    for index, party in enumerate(parties):
-        _country_code(party, f"parties[{index}]", errors)
+    for index, message in party_problems(parties):
+        path = "parties" if index is None else f"parties[{index}]"
+        errors.setdefault(path, []).append(message)
     sources = _clean_sources(data.get("sources"), errors)
     if errors:
         raise ValidationError(errors)
-    return fields, parties, sources
+    return fields, list(dict.fromkeys(parties)), sources
 
 
 def _clean_sources(items, errors: dict) -> list[dict]:
