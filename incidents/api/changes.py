@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from incidents.api.history import iso_datetime
+from incidents.api.mixins import MethodFirstMixin
 from incidents.api.write_serializers import ChangeFeedSerializer, error_400
 from incidents.services.feed import events_after
 
@@ -45,7 +46,7 @@ def integer_parameter(request, name: str, *, default: int, minimum: int, maximum
     return value
 
 
-class ChangesView(APIView):
+class ChangesView(MethodFirstMixin, APIView):
     """Published, updated, retracted and deleted events of the public set, by cursor."""
 
     permission_classes = [AllowAny]

@@ -3,6 +3,7 @@
 - A query parameter the action does not know is a 400 naming it (SPEC §2: a misspelt filter must
   never silently return everything); so is a single-valued parameter given twice.
 - An unknown `format` is a 400 naming `format` (DRF would answer 404).
+- A method the endpoint does not declare is a 405 before anything else is looked at.
 - Error bodies (and OPTIONS metadata) are JSON whatever format was asked for.
 - Responses to users who may see drafts are `Cache-Control: private, no-store`; reads vary
   on Authorization, since the answer depends on who asks.
@@ -12,7 +13,7 @@ from django.http import Http404
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django_filters.filters import MultipleChoiceFilter
 from rest_framework import renderers
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, MethodNotAllowed, ValidationError
 from rest_framework.settings import api_settings
 
 from incidents.selectors import can_view_drafts
@@ -30,7 +31,19 @@ def _may_view_drafts(request) -> bool:
         return False
 
 
-class StrictQueryMixin:
+class MethodFirstMixin:
+    """A method the view does not handle is a 405, whatever the request's format, credentials
+    or parameters: DRF decides it last, after content negotiation, authentication and
+    permissions, so `TRACE ...?format=csv` was a 400 and an anonymous TRACE a 401."""
+
+    def initial(self, request, *args, **kwargs):
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
+
+
+class StrictQueryMixin(MethodFirstMixin):
     # action -> the query parameters it takes besides its filterset's; other actions (the
     # writes, and any action another module adds) check their own parameters.
     query_parameters: dict[str, set[str]] = {}

@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from incidents.api.changes import ChangesView
 from incidents.api.errors import not_found
+from incidents.api.mixins import MethodFirstMixin
 from incidents.api.views import IncidentViewSet
 from incidents.api.vocabularies import (
     ContactViewSet,
@@ -17,7 +18,7 @@ from incidents.api.vocabularies import (
 )
 
 
-class JsonErrorsMixin:
+class JsonErrorsMixin(MethodFirstMixin):
     """Errors (a 405 for a write, say) go out as JSON, never as YAML or the Swagger UI page."""
 
     def finalize_response(self, request, response, *args, **kwargs):

@@ -1,5 +1,7 @@
 """Bad input on the read side: a 400 in JSON naming the parameter and why; JSON 404/405/500."""
 
+import re
+
 import pytest
 from django.test import RequestFactory
 
@@ -163,6 +165,26 @@ def test_a_method_the_endpoint_does_not_allow_is_a_json_405(superuser_client):
 
     assert response.status_code == 405
     assert response.json()["errors"][0]["code"] == "method_not_allowed"
+
+
+def _schema_paths() -> list[str]:
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    return [re.sub(r"\{(\w+)\}", lambda m: "1" if m[1] == "id" else "x", path) for path in paths]
+
+
+@pytest.mark.parametrize("path", _schema_paths())
+def test_an_undeclared_method_is_a_405_whatever_the_format_and_credentials(api_client, path):
+    """Found by the live fuzzing: `TRACE /api/v1/incidents/?format=csv` was a 400 about the
+    format; DRF checked the method after negotiation, authentication and permissions."""
+    api_client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+
+    response = api_client.generic("TRACE", f"{path}?format=nope&bogus=1")
+
+    assert response.status_code == 405, (path, response.content[:200])
+    assert response.json()["errors"][0]["code"] == "method_not_allowed"
+    assert "OPTIONS" in response["Allow"] and "TRACE" not in response["Allow"]
 
 
 def test_a_crash_under_api_is_a_json_500_without_a_traceback():
