@@ -12,7 +12,6 @@ import math
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, ProtectedError, Q
-from django_countries import countries
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
@@ -34,12 +33,13 @@ from incidents.choices import (
 from incidents.models import Citation, Contact, Platform, Region, Source
 from incidents.selectors import can_view_drafts
 from incidents.services.contacts import clean_parties
+from incidents.services.validation import is_country
 
 BBOX_COLUMNS = ["min_longitude", "min_latitude", "max_longitude", "max_latitude"]
 
 
 def _country(code: str) -> str:
-    if code not in countries:
+    if not is_country(code):
         raise serializers.ValidationError(f"{code!r} is not an ISO 3166-1 alpha-2 code.")
     return code
 

@@ -6,7 +6,8 @@ before this rule sees it; a JSON client or a file gives the codes as stored.
 """
 
 from django.core.exceptions import ValidationError
-from django_countries import countries
+
+from incidents.services.validation import is_country
 
 NOT_A_LIST = "Give a non-empty list of upper-case ISO 3166-1 alpha-2 codes."
 
@@ -17,9 +18,9 @@ def party_problems(value) -> list[tuple[int | None, str]]:
         return [(None, NOT_A_LIST)]
     return [
         (index, f"{code!r} is not an upper-case ISO 3166-1 alpha-2 code.")
-        # django-countries' `in` is case-sensitive: "us" is not a code here.
+        # Case matters: "us" is not a code here.
         for index, code in enumerate(value)
-        if not isinstance(code, str) or code not in countries
+        if not isinstance(code, str) or not is_country(code)
     ]
 
 

@@ -209,10 +209,10 @@ def _trigger_plans(write) -> list[str]:
             "auto_explain.log_min_duration = 0",
             "auto_explain.log_nested_statements = on",
             "auto_explain.log_level = notice",
-            # Plans are kept per connection: make the trigger plan afresh, on the empty tables.
             "client_min_messages = notice",
         ):
             cursor.execute(f"SET LOCAL {setting}")
+        # Plans are kept per connection: make the trigger plan afresh, on the empty tables.
         cursor.execute("DISCARD PLANS")
 
     def collect(diagnostic):

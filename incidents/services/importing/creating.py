@@ -9,6 +9,8 @@ titles in citation order, as `services.search` gathers them), so no statement re
 citations back.
 """
 
+from operator import itemgetter
+
 from django.db import connection
 
 from incidents.choices import ChangeAction, IncidentStatus
@@ -25,8 +27,8 @@ from incidents.services.importing.sources import SourceRegistry
 from incidents.services.validation import DETAIL_MODELS, CleanIncident
 from incidents.services.verification import derive_verification
 
-_INCIDENT = (
-    "id",
+# The incident columns whose values are the validated fields, then the whole row's columns.
+_FROM_FIELDS = (
     "external_id",
     "kind",
     "title",
@@ -38,6 +40,12 @@ _INCIDENT = (
     "latitude",
     "longitude",
     "conduct",
+    "region_id",
+)
+_field_values = itemgetter(*_FROM_FIELDS)
+_INCIDENT = (
+    "id",
+    *_FROM_FIELDS,
     "status",
     "retraction_reason",
     "disputed",
@@ -45,7 +53,6 @@ _INCIDENT = (
     "version",
     "created_at",
     "updated_at",
-    "region_id",
 )
 _PARTICIPANT = (
     "incident_id",
@@ -141,17 +148,7 @@ class NewIncidents:
             incidents.append(
                 (
                     pk,
-                    fields["external_id"],
-                    fields["kind"],
-                    fields["title"],
-                    fields["summary"],
-                    fields["occurred_on"],
-                    fields["occurred_at"],
-                    fields["date_precision"],
-                    fields["location_name"],
-                    fields["latitude"],
-                    fields["longitude"],
-                    fields["conduct"],
+                    *_field_values(fields),
                     clean.status,
                     clean.retraction_reason,
                     clean.disputed,
@@ -159,7 +156,6 @@ class NewIncidents:
                     1,
                     now,
                     now,
-                    fields["region_id"],
                 )
             )
             for p in clean.participants:

@@ -102,52 +102,50 @@ def record_key(data: dict) -> str | None:
     )
 
 
+# Each participant's and citation's values in their stored order: (key, the value a missing
+# or null one is stored as).
+_PARTICIPANT_VALUES = (
+    ("country", None),
+    ("role", None),
+    ("force", ""),
+    ("platform", None),
+    ("platform_detail", None),
+    ("count", 1),
+)
+_CITATION_VALUES = (
+    ("url", None),
+    ("publisher", None),
+    ("title", ""),
+    ("published_on", None),
+    ("type", None),
+    ("quote", ""),
+)
+
+
 def _participants(items) -> list | None:
-    if items is None:
-        return []
-    if type(items) is not list:
-        return None
-    values = []
-    for item in items:
-        if type(item) is not dict or not item.keys() <= PARTICIPANT_KEYS:
-            return None
-        get = item.get
-        force, count = get("force"), get("count")
-        values.append(
-            [
-                get("country"),
-                get("role"),
-                "" if force is None else force,
-                get("platform"),
-                get("platform_detail"),
-                1 if count is None else count,
-            ]
-        )
-    return values
+    return _item_values(items, PARTICIPANT_KEYS, _PARTICIPANT_VALUES)
 
 
 def _sources(items) -> list | None:
+    return _item_values(items, CITATION_KEYS, _CITATION_VALUES)
+
+
+def _item_values(items, allowed: frozenset, values_of: tuple) -> list | None:
+    """Each item's values as stored ([] for none), or None when the list is not plain."""
     if items is None:
         return []
     if type(items) is not list:
         return None
-    values = []
+    rows = []
     for item in items:
-        if type(item) is not dict or not item.keys() <= CITATION_KEYS:
+        if type(item) is not dict or not item.keys() <= allowed:
             return None
-        get = item.get
-        title, quote = get("title"), get("quote")
-        values.append(
-            [
-                get("url"),
-                get("publisher"),
-                "" if title is None else title,
-                get("published_on"),
-                get("type"),
-                "" if quote is None else quote,
-            ]
-        )
-    return values
+        row = []
+        for key, stored_for_none in values_of:
+            value = item.get(key)
+            row.append(stored_for_none if value is None else value)
+        rows.append(row)
+    return rows
 
 
 def _details(kind, details):

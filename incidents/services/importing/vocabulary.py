@@ -10,14 +10,13 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django_countries import countries
 
 from incidents.models import Contact, Platform, Source
 from incidents.services.audit import with_user
 from incidents.services.contacts import party_problems
 from incidents.services.importing.report import ImportReport
 from incidents.services.records import plan_sources
-from incidents.services.validation import SOURCE_FIELDS
+from incidents.services.validation import SOURCE_FIELDS, is_country
 
 PLATFORM_FIELDS = ["slug", "name", "category", "domain", "country"]
 CONTACT_FIELDS = ["external_id", "occurred_on", "kind", "title", "summary"]
@@ -50,7 +49,7 @@ def _unknown_keys(data: dict, allowed, prefix: str, errors: dict) -> None:
 
 
 def _country_code(value, path: str, errors: dict) -> str | None:
-    if not isinstance(value, str) or value != value.upper() or value not in countries:
+    if not isinstance(value, str) or not is_country(value):  # case matters: "us" is not one
         errors.setdefault(path, []).append(
             f"{value!r} is not an upper-case ISO 3166-1 alpha-2 code."
         )
