@@ -18,7 +18,6 @@ from django.db import connection
 from incidents.choices import PUBLIC_STATUSES, IncidentStatus
 from incidents.duplicates import duplicate_pairs, key_of, stored_candidates
 from incidents.models import Source
-from incidents.services.importing.lookups import key_lookups
 from incidents.services.importing.plain import clean_plain
 from incidents.services.importing.reading import Record
 from incidents.services.importing.report import ImportReport
@@ -352,8 +351,7 @@ def _stored_keys(records: list[Record]) -> dict:
     keys = {key for record in records if (key := _external_id(record.data))}
     if not keys:
         return {}
-    with key_lookups():
-        return stored_keys(sorted(keys))
+    return stored_keys(sorted(keys))
 
 
 def _external_id(data) -> str | None:

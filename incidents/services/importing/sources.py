@@ -13,14 +13,20 @@ from operator import itemgetter
 from django.db import connection
 
 from incidents.models import Source
-from incidents.services.importing.lookups import key_lookups
 from incidents.services.importing.rows import binding_cursor
 from incidents.services.validation import SOURCE_FIELDS
 
 _LOOKUP_CHUNK = 2000  # urls per query on SQLite, whose statements take at most 32,766 values
+# One index probe per wanted url, whatever the table's size or statistics. As a plain join
+# of 2,000 urls the planner would often rather hash the whole table (a sequential scan per
+# batch: an import of N incidents would read the sources N/2,000 times); a LATERAL subquery
+# with LIMIT is not flattened into a join, so its only plan is a look-up per url.
 _LOOKUP_SQL = f"""
 SELECT s.id, {", ".join(f"s.{name}" for name in SOURCE_FIELDS)}
-FROM unnest(%b::text[]) AS wanted(url) JOIN incidents_source s ON s.url = wanted.url
+FROM unnest(%b::text[]) AS wanted(url)
+CROSS JOIN LATERAL (
+    SELECT * FROM incidents_source AS s WHERE s.url = wanted.url LIMIT 1
+) AS s
 """
 
 
@@ -70,7 +76,7 @@ class SourceRegistry:
                 ).values_list("pk", *SOURCE_FIELDS):
                     self.entries[values[0]] = [pk, tuple(values)]
             return
-        with key_lookups(), binding_cursor() as cursor:
+        with binding_cursor() as cursor:
             cursor.execute(_LOOKUP_SQL, [urls])
             for pk, *values in cursor.fetchall():
                 self.entries[values[0]] = [pk, tuple(values)]

@@ -178,7 +178,8 @@ def _details(kind, details):
     return [get("dispute_types"), get("feature"), "unknown" if zone is None else zone]
 
 
-# The canonical texts of stored incidents on PostgreSQL, in one statement: `json_build_array`
+# The canonical texts of stored incidents on PostgreSQL, in one statement, each incident found
+# by its own index probe (see `sources._LOOKUP_SQL` for why LATERAL ... LIMIT 1): `json_build_array`
 # writes JSON as Python's encoder does (", " between items, the same string escapes, dates as
 # ISO text, jsonb as its canonical text); two things need help. A float8 with an integral value
 # prints as `15`, where Python writes `15.0`; a time is written as the export writes it (UTC,
@@ -203,9 +204,11 @@ SELECT i.external_id, i.id, i.status, json_build_array(
     i.retraction_reason, i.disputed,
     coalesce((
         SELECT json_agg(json_build_array(
-            p.country, p.role, p.force, pl.slug, p.platform_detail, p.count)
+            p.country, p.role, p.force,
+            (SELECT pl.slug FROM incidents_platform pl WHERE pl.id = p.platform_id),
+            p.platform_detail, p.count)
             ORDER BY p.position, p.id)
-        FROM incidents_participant p LEFT JOIN incidents_platform pl ON pl.id = p.platform_id
+        FROM incidents_participant p
         WHERE p.incident_id = i.id), '[]'::json),
     coalesce((
         SELECT json_agg(json_build_array(
@@ -228,8 +231,10 @@ SELECT i.external_id, i.id, i.status, json_build_array(
             FROM incidents_navigationdisputedetails d WHERE d.incident_id = i.id)
     END
 )::text
-FROM incidents_incident i
-WHERE i.external_id = ANY(%b)
+FROM unnest(%b::text[]) AS wanted(external_id)
+CROSS JOIN LATERAL (
+    SELECT * FROM incidents_incident AS i WHERE i.external_id = wanted.external_id LIMIT 1
+) AS i
 """
 
 
