@@ -151,6 +151,67 @@ def test_an_import_and_a_changed_re_import_keep_the_counts(curator):
 
 
 @postgresql_only
+def test_an_import_in_many_batches_counts_its_new_incidents_at_its_end(curator, monkeypatch):
+    from incidents.services.importing import pipeline
+
+    monkeypatch.setattr(pipeline, "BATCH", 25)  # five batches, written on the database thread
+    report = import_data(synthetic_batch(0, 120, seed=7), by=curator)
+
+    assert report.ok and report.created == 120, report.problems
+    assert assert_rollups_exact() == 120
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('incidents.rollup_deferred', true)")
+        assert cursor.fetchone()[0] == "off"
+    IncidentFactory()  # after the import, in the same transaction: counted at once
+    assert assert_rollups_exact() == 121
+
+
+def _defer() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT incidents_rollup_defer()")
+
+
+def _flush() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT incidents_rollup_flush()")
+
+
+@postgresql_only
+def test_deferred_inserts_are_counted_at_the_flush_even_when_changed_before_it(curator):
+    IncidentFactory(occurred_on="2020-05-05", status="published")
+    _defer()
+    first = IncidentFactory(occurred_on="2021-03-03", status="draft")
+    IncidentFactory(occurred_on="2021-03-03", status="draft")
+    assert _count(day="2021-03-03") == 0  # noted, not yet counted
+
+    Incident.objects.filter(pk=first.pk).update(occurred_on="2022-07-07")
+    Incident.objects.filter(occurred_on="2020-05-05").delete()
+    _flush()
+
+    assert assert_rollups_exact() == 2
+    assert _count(day="2021-03-03") == 1
+    assert _count(day="2022-07-07") == 1
+    IncidentFactory(occurred_on="2023-01-01")  # after the flush: counted at once
+    assert _count(day="2023-01-01") == 1
+
+
+@postgresql_only
+def test_a_deferral_rolled_back_with_its_savepoint_leaves_nothing_uncounted(curator):
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _defer()
+        IncidentFactory(occurred_on="2021-03-03")
+        raise RuntimeError("abandon")
+    IncidentFactory(occurred_on="2021-04-04")
+
+    assert _count(day="2021-04-04") == 1
+    assert assert_rollups_exact() == 1
+    _flush()  # nothing noted: a flush without a deferral changes nothing
+    assert assert_rollups_exact() == 1
+
+
+@postgresql_only
 def test_queryset_update_and_delete_move_the_counts(curator):
     import_data(synthetic_batch(0, 80, seed=5), by=curator)
 

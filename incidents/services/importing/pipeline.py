@@ -92,6 +92,9 @@ class IncidentImport:
                 cursor.execute("SET LOCAL jit = off")
                 # Nor are they worth starting parallel workers for, two cores being the rule.
                 cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+                # The daily and monthly counts of the new incidents are merged once, after
+                # the last batch, rather than once per batch (migration 0010).
+                cursor.execute("SELECT incidents_rollup_defer()")
         # With several batches PostgreSQL writes batch k (on the database thread, its search
         # documents on a second connection) while this thread checks batch k + 1.
         overlap = postgresql and len(batches) > 1
@@ -123,6 +126,9 @@ class IncidentImport:
                     progress(min((index + 1) * BATCH, total), total)
             while pending:
                 self._fold(*pending.popleft())
+        if postgresql:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT incidents_rollup_flush()")
 
     def _fold(self, settled, checked: list[Checked], entries: list, batch: list[Record]) -> None:
         """Fold a batch's outcome into the report, in batch order."""
