@@ -11,6 +11,7 @@ from dataclasses import dataclass
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG), the usual haversine constant
 MEDIAN_LINE_NORTH = (122.0, 27.0)  # (lon, lat)
 MEDIAN_LINE_SOUTH = (118.0, 23.0)
+_GOLDEN = (math.sqrt(5) - 1) / 2  # the golden section, 0.618…
 
 
 def haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -125,21 +126,29 @@ def _passage_along(touches: list[tuple[float, float]]) -> tuple[float, float] | 
 def distance_to_median_line_km(point: tuple[float, float]) -> float:
     """Great-circle distance from a point to the nearest point of the lon/lat segment.
 
-    The distance along the segment is unimodal for points this close to it, so a ternary
-    search over the segment parameter finds the minimum to well under a metre.
+    The distance along the segment is unimodal for points this close to it, so a golden-section
+    search over the segment parameter finds the minimum: one distance per step (a ternary
+    search takes two), and 48 steps narrow the parameter to 1e-10 of the segment's ~600 km,
+    under a millimetre.
     """
     (ax, ay), (bx, by) = MEDIAN_LINE_NORTH, MEDIAN_LINE_SOUTH
+    lon, lat = point
 
     def distance(u: float) -> float:
-        return haversine_km(point[0], point[1], ax + u * (bx - ax), ay + u * (by - ay))
+        return haversine_km(lon, lat, ax + u * (bx - ax), ay + u * (by - ay))
 
     low, high = 0.0, 1.0
-    for _ in range(80):
-        third = (high - low) / 3
-        if distance(low + third) < distance(high - third):
-            high -= third
+    inner_low, inner_high = high - _GOLDEN * (high - low), low + _GOLDEN * (high - low)
+    at_low, at_high = distance(inner_low), distance(inner_high)
+    for _ in range(48):
+        if at_low < at_high:  # the minimum is left of inner_high
+            high, inner_high, at_high = inner_high, inner_low, at_low
+            inner_low = high - _GOLDEN * (high - low)
+            at_low = distance(inner_low)
         else:
-            low += third
+            low, inner_low, at_low = inner_low, inner_high, at_high
+            inner_high = low + _GOLDEN * (high - low)
+            at_high = distance(inner_high)
     return distance((low + high) / 2)
 
 
