@@ -512,7 +512,9 @@ def _clean_disputed(data: dict, accept_status: bool, errors: _Errors) -> bool:
 
 
 def _clean_status(data: dict, clean: CleanIncident, errors: _Errors) -> None:
-    status = data.get("status") or IncidentStatus.DRAFT
+    status = data.get("status")
+    if status is None or status == "":  # absent, or an empty CSV cell: the default
+        status = IncidentStatus.DRAFT
     if not _among(status, _STATUSES):
         errors.add("status", f"Unknown status {status!r}; use one of {IncidentStatus.values}.")
         return

@@ -432,6 +432,28 @@ def test_out_of_range_values_are_record_level_problems(field, value, path):
     assert Incident.objects.count() == 0
 
 
+@pytest.mark.parametrize("status", [False, 0, []])
+def test_a_status_that_is_not_text_is_a_problem_not_a_draft(status):
+    document = incident_document()
+    document["status"] = status
+
+    report = import_data({"incidents": [document]})
+
+    assert [p.field for p in report.problems] == ["status"]
+    assert Incident.objects.count() == 0
+
+
+@pytest.mark.parametrize("status", ["", None])
+def test_an_empty_or_absent_status_is_a_draft(status):
+    document = incident_document()
+    document["status"] = status
+
+    report = import_data({"incidents": [document]})
+
+    assert report.ok, report.problems
+    assert Incident.objects.get().status == "draft"
+
+
 @pytest.mark.parametrize("count", [0, -1, True, 10**30])
 def test_an_impossible_participant_count_is_a_problem(count):
     document = incident_document()

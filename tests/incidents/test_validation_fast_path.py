@@ -185,6 +185,8 @@ PLAIN_MUTATIONS = [
     ("status", None),
     ("status", "retracted"),
     ("status", 5),
+    ("status", False),
+    ("status", 0),
     ("retraction_reason", "  "),
     ("retraction_reason", 5),
     ("retraction_reason", " reason "),

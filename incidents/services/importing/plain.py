@@ -170,7 +170,9 @@ def clean_plain(data: dict, *, lookups: Lookups) -> CleanIncident | None:
             return None
     else:
         details = None
-    status = get("status") or _DRAFT
+    status = get("status")
+    if status is None or status == "":
+        status = _DRAFT
     if type(status) is not str or status not in _STATUSES:
         return None
     reason = get("retraction_reason")
