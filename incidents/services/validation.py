@@ -371,6 +371,9 @@ def _clean_model_field(model, name: str, value, errors: _Errors, path: str):
     return _clean_model_field_slowly(model, name, value, errors, path)
 
 
+_TEXT_TYPES = frozenset({"CharField", "TextField", "SlugField", "URLField", "EmailField"})
+
+
 def _clean_model_field_slowly(model, name: str, value, errors: _Errors, path: str):
     model_field = model._meta.get_field(name)
     if value is None or (value == "" and model_field.null):
@@ -391,6 +394,11 @@ def _clean_model_field_slowly(model, name: str, value, errors: _Errors, path: st
         "PositiveIntegerField",
     }:
         errors.add(path, "Expected a number, not true/false.")
+        return None
+    if internal_type in _TEXT_TYPES and not isinstance(value, str):
+        # A field's own clean() would store str(value): "True", "12".
+        kind = "true/false" if isinstance(value, bool) else "a number"
+        errors.add(path, f"Expected text, not {kind}.")
         return None
     if (
         isinstance(value, float)
@@ -651,8 +659,9 @@ def _clean_citations(items, errors: _Errors) -> list[dict]:
         values = {}
         for name in SOURCE_FIELDS:
             values[name] = _clean_model_field(Source, name, item.get(name), errors, path + name)
+        quote = item.get("quote")
         values["quote"] = _clean_model_field(
-            Citation, "quote", item.get("quote") or "", errors, path + "quote"
+            Citation, "quote", "" if quote is None else quote, errors, path + "quote"
         )
         url = values.get("url")
         if url:

@@ -443,6 +443,22 @@ def test_a_status_that_is_not_text_is_a_problem_not_a_draft(status):
     assert Incident.objects.count() == 0
 
 
+@pytest.mark.parametrize("value", [False, True, 0, 12])
+@pytest.mark.parametrize("path", ["title", "location_name", "sources[0].quote"])
+def test_a_text_field_given_true_false_or_a_number_is_a_problem_not_its_spelling(path, value):
+    document = incident_document()
+    if path.startswith("sources"):
+        document["sources"][0]["quote"] = value
+    else:
+        document[path] = value
+
+    report = import_data({"incidents": [document]})
+
+    assert [p.field for p in report.problems] == [path]
+    assert "Expected text" in report.problems[0].message
+    assert Incident.objects.count() == 0
+
+
 @pytest.mark.parametrize("status", ["", None])
 def test_an_empty_or_absent_status_is_a_draft(status):
     document = incident_document()

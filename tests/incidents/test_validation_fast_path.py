@@ -186,6 +186,8 @@ PLAIN_MUTATIONS = [
     ("status", "retracted"),
     ("status", 5),
     ("status", False),
+    ("sources.0.quote", False),
+    ("sources.0.quote", 0),
     ("status", 0),
     ("retraction_reason", "  "),
     ("retraction_reason", 5),

@@ -319,7 +319,7 @@ def _citations(items, c: dict) -> list | None:
         if type(item) is not dict or not item.keys() <= CITATION_KEYS:
             return None
         get = item.get
-        url, publisher, kind = get("url"), get("publisher"), get("type")
+        url, publisher, kind, quote = get("url"), get("publisher"), get("type"), get("quote")
         if url is None or publisher is None or kind is None:
             return None
         values = {
@@ -328,7 +328,7 @@ def _citations(items, c: dict) -> list | None:
             "title": _value(c, "source_title", get("title")),
             "published_on": _value(c, "published_on", get("published_on")),
             "type": c["type"](kind),
-            "quote": c["quote"](get("quote") or ""),
+            "quote": c["quote"]("" if quote is None else quote),
         }
         if NOT_PLAIN in values.values() or url in seen:
             return None
