@@ -118,9 +118,10 @@ DETAIL_KEYS = {
     kind: frozenset({*names, *READ_ONLY_DETAIL_FIELDS}) for kind, names in DETAIL_FIELDS.items()
 }
 # The choices' `.values` are rebuilt on every access: taken once here for the membership tests.
-_STATUSES = frozenset(IncidentStatus.values)
-_VERIFICATIONS = frozenset(Verification.values)
-_DISPUTE_TYPES = frozenset(DisputeType.values)
+# The values of the choices, for membership tests of any value (see `_among`).
+STATUSES = frozenset(IncidentStatus.values)
+VERIFICATIONS = frozenset(Verification.values)
+DISPUTE_TYPES = frozenset(DisputeType.values)
 _COUNTRY_ANSWERS: dict[str, bool] = {}
 
 
@@ -512,7 +513,7 @@ def _clean_disputed(data: dict, accept_status: bool, errors: _Errors) -> bool:
         return False
     verification = data.get("verification")
     if accept_status and verification is not None:
-        if not _among(verification, _VERIFICATIONS):
+        if not _among(verification, VERIFICATIONS):
             errors.add("verification", f"Unknown verification {verification!r}.")
         # Of verification only `disputed` is read from a file (SPEC §4); the rest is derived.
         return verification == Verification.DISPUTED
@@ -523,7 +524,7 @@ def _clean_status(data: dict, clean: CleanIncident, errors: _Errors) -> None:
     status = data.get("status")
     if status is None or status == "":  # absent, or an empty CSV cell: the default
         status = IncidentStatus.DRAFT
-    if not _among(status, _STATUSES):
+    if not _among(status, STATUSES):
         errors.add("status", f"Unknown status {status!r}; use one of {IncidentStatus.values}.")
         return
     clean.status = status
@@ -751,7 +752,7 @@ def _clean_dispute(details: dict, errors: _Errors) -> None:
             f"Must be a non-empty list of {DisputeType.values}.",
         )
     else:
-        unknown = [t for t in types if not _among(t, _DISPUTE_TYPES)]
+        unknown = [t for t in types if not _among(t, DISPUTE_TYPES)]
         if unknown:
             errors.add(
                 "details.dispute_types",

@@ -15,7 +15,7 @@ import datetime as dt
 
 from django.db import models
 
-from incidents.choices import DisputeType, IncidentKind, IncidentStatus, Verification
+from incidents.choices import IncidentKind, IncidentStatus, Verification
 from incidents.geometry import TrackError, parse_track
 from incidents.models import (
     Citation,
@@ -29,9 +29,12 @@ from incidents.models import (
 from incidents.services.validation import (
     CITATION_KEYS,
     DETAIL_KEYS,
+    DISPUTE_TYPES,
     INCIDENT_KEYS,
     NOT_PLAIN,
     PARTICIPANT_KEYS,
+    STATUSES,
+    VERIFICATIONS,
     CleanIncident,
     Lookups,
     field_cleaner,
@@ -42,10 +45,7 @@ from incidents.services.validation import (
 
 _DRAFT = str(IncidentStatus.DRAFT)
 _RETRACTED = str(IncidentStatus.RETRACTED)
-_STATUSES = frozenset(IncidentStatus.values)
-_VERIFICATIONS = frozenset(Verification.values)
 _DISPUTED = str(Verification.DISPUTED)
-_DISPUTE_TYPES = frozenset(DisputeType.values)
 _I, _M = str(IncidentKind.INTERCEPT), str(IncidentKind.MEDIAN_LINE_CROSSING)
 _UTC = dt.UTC
 
@@ -173,7 +173,7 @@ def clean_plain(data: dict, *, lookups: Lookups) -> CleanIncident | None:
     status = get("status")
     if status is None or status == "":
         status = _DRAFT
-    if type(status) is not str or status not in _STATUSES:
+    if type(status) is not str or status not in STATUSES:
         return None
     reason = get("retraction_reason")
     if reason is not None:
@@ -187,7 +187,7 @@ def clean_plain(data: dict, *, lookups: Lookups) -> CleanIncident | None:
         return None
     verification = get("verification")
     if verification is not None:
-        if type(verification) is not str or verification not in _VERIFICATIONS:
+        if type(verification) is not str or verification not in VERIFICATIONS:
             return None
         disputed = verification == _DISPUTED
     return CleanIncident(
@@ -404,7 +404,7 @@ def _details(kind: str, data: dict, c: dict) -> dict | None:
     if (
         type(types) is not list
         or not types
-        or not all(type(t) is str and t in _DISPUTE_TYPES for t in types)
+        or not all(type(t) is str and t in DISPUTE_TYPES for t in types)
         or len(set(types)) != len(types)
     ):
         return None

@@ -25,11 +25,11 @@ from incidents.services.validation import (
     DETAIL_KEYS,
     INCIDENT_KEYS,
     PARTICIPANT_KEYS,
+    STATUSES,
+    VERIFICATIONS,
 )
 
 _DRAFT = str(IncidentStatus.DRAFT)
-_STATUSES = frozenset(IncidentStatus.values)
-_VERIFICATIONS = frozenset(Verification.values)
 _DISPUTED = str(Verification.DISPUTED)
 _I, _M, _N = (
     str(IncidentKind.INTERCEPT),
@@ -56,7 +56,7 @@ def record_status(data: dict) -> str | None:
     status = data.get("status")
     if status is None or status == "":
         return _DRAFT
-    return status if isinstance(status, str) and status in _STATUSES else None
+    return status if isinstance(status, str) and status in STATUSES else None
 
 
 def record_key(data: dict) -> str | None:
@@ -69,7 +69,7 @@ def record_key(data: dict) -> str | None:
         return None
     verification = data.get("verification")
     if verification is not None and not (
-        type(verification) is str and verification in _VERIFICATIONS
+        type(verification) is str and verification in VERIFICATIONS
     ):
         return None
     participants = _participants(data.get("participants"))
