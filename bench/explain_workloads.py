@@ -10,11 +10,10 @@ for the same request too. Read-only: EXPLAIN ANALYZE of SELECTs.
 """
 
 import argparse
-import os
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from django_setup import setup_django
+
 WORKLOADS = {
     "W1": "/api/v1/incidents/?kind={kind}&region={region}&occurred_after=2019-01-01"
     "&occurred_before=2023-12-31&limit=50",
@@ -37,16 +36,7 @@ def main() -> int:
     parser.add_argument("--sql-chars", type=int, default=400, help="statement text shown")
     args = parser.parse_args()
 
-    sys.path.insert(0, str(ROOT))
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        SECURE_SSL_REDIRECT="false",
-        API_THROTTLE_ANON="",
-        API_THROTTLE_USER="",
-    )
-    import django
-
-    django.setup()
+    setup_django(SECURE_SSL_REDIRECT="false", API_THROTTLE_ANON="", API_THROTTLE_USER="")
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext

@@ -32,12 +32,9 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+from django_setup import setup_django  # bench/, the script's own folder
 
-import django  # noqa: E402
-
-django.setup()
+setup_django()
 
 from django.db import connection, transaction  # noqa: E402
 

@@ -10,12 +10,11 @@ connection execute wrapper. DEBUG stays off and throttling is turned off, as in 
 """
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from django_setup import setup_django
 
 
 def main() -> int:
@@ -25,18 +24,13 @@ def main() -> int:
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
     args = parser.parse_args()
 
-    sys.path.insert(0, str(ROOT))
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
+    setup_django(
         DEBUG="false",
         SECURE_SSL_REDIRECT="false",
         API_THROTTLE_ANON="",
         API_THROTTLE_USER="",
         API_THROTTLE_EXPORT="",
     )
-    import django
-
-    django.setup()
     from django.db import connection
     from django.test import Client
     from pyinstrument import Profiler
