@@ -547,6 +547,34 @@ def test_imported_incidents_get_the_search_document_the_services_keep():
     assert all(imported.values())
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="search documents are PostgreSQL's")
+def test_search_documents_asked_for_other_records_are_not_given_to_these():
+    from concurrent.futures import Future
+
+    from incidents.services.importing.reading import Record
+    from incidents.services.importing.writing import BatchWriter, Checked
+    from incidents.services.validation import Lookups, clean_incident
+
+    lookups = Lookups.load()
+    document = incident_document(title="Flares fired near a patrol aircraft")
+    clean = clean_incident(document, lookups=lookups, accept_status=True)
+    other = clean_incident(incident_document(), lookups=lookups, accept_status=True)
+    wrong = Future()
+    wrong.set_result([b"not a document"])
+
+    BatchWriter(by=None).settle(
+        [Checked(Record("record 0", document), clean, None, False)],
+        write=True,
+        documents=([other], wrong),  # asked for `other`, not for this batch's new incident
+    )
+
+    incident = Incident.objects.get()
+    stored = incident.search_vector
+    refresh_search_documents([incident.pk])
+    assert Incident.objects.get().search_vector == stored
+    assert "flare" in stored
+
+
 def test_a_stored_record_sent_back_with_true_for_a_number_is_refused_not_taken_as_unchanged():
     document = incident_document()
     import_data({"incidents": [copy.deepcopy(document)]})

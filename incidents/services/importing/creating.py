@@ -72,6 +72,19 @@ _PUBLIC_ACTIONS = {
 }
 
 
+def search_texts(cleans: list[CleanIncident]) -> list[tuple]:
+    """(title, location name, summary, source titles) of each incident, in order."""
+    return [
+        (
+            clean.fields["title"],
+            clean.fields["location_name"],
+            clean.fields["summary"],
+            " ".join(c["title"] for c in clean.citations),
+        )
+        for clean in cleans
+    ]
+
+
 class NewIncidents:
     """The rows of one batch's new incidents, planned in memory, then written by `write`."""
 
@@ -87,21 +100,15 @@ class NewIncidents:
         self.items.append((clean, verification))
 
     def search_texts(self) -> list[tuple]:
-        """(title, location name, summary, source titles) of each incident, in order."""
-        return [
-            (
-                clean.fields["title"],
-                clean.fields["location_name"],
-                clean.fields["summary"],
-                " ".join(c["title"] for c in clean.citations),
-            )
-            for clean, _ in self.items
-        ]
+        return search_texts([clean for clean, _ in self.items])
 
-    def write(self, sources: SourceRegistry, documents=None) -> list[int]:
+    def write(
+        self, sources: SourceRegistry, documents=None, later: list | None = None
+    ) -> list[int]:
         """Write every row (the cited sources are written already); returns the incident ids.
 
-        `documents`: a Future of the search documents (`SearchDocuments.submit`), or None.
+        `documents`: a Future of the search documents (`SearchDocuments.submit`), or None;
+        `later`: see `rows.copy_with_history`.
         """
         if not self.items:
             return []
@@ -115,10 +122,17 @@ class NewIncidents:
             ):
                 # Numbered by their tables: the history rows read the numbers back.
                 child_layout = layout(model, known, generated=("id",))
-                copy_with_history(cursor, child_layout, rows, stamp=self.stamp, key=by_incident)
+                copy_with_history(
+                    cursor, child_layout, rows, stamp=self.stamp, key=by_incident, later=later
+                )
             for (model, known), rows in details.items():
                 copy_with_history(
-                    cursor, layout(model, known), rows, stamp=self.stamp, key=by_incident
+                    cursor,
+                    layout(model, known),
+                    rows,
+                    stamp=self.stamp,
+                    key=by_incident,
+                    later=later,
                 )
             given = documents.result() if documents is not None else None
             if given is None:
@@ -130,6 +144,7 @@ class NewIncidents:
                 stamp=self.stamp,
                 key=("id", ids),
                 extra=("search_vector",),
+                later=later,
             )
             event_layout = layout(ChangeEvent, _EVENT, generated=("id",))
             copy_rows(cursor, event_layout.table, event_layout.columns, event_layout.rows(events))

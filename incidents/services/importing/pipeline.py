@@ -11,6 +11,7 @@ goes on, so the report lists every problem of the file.
 """
 
 from collections import deque
+from threading import Event
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -18,6 +19,7 @@ from django.db import connection
 from incidents.choices import PUBLIC_STATUSES, IncidentStatus
 from incidents.duplicates import duplicate_pairs, key_of, stored_candidates
 from incidents.models import Source
+from incidents.services.importing.creating import search_texts
 from incidents.services.importing.plain import clean_plain
 from incidents.services.importing.reading import Record
 from incidents.services.importing.report import ImportReport
@@ -105,8 +107,15 @@ class IncidentImport:
             writer = BatchWriter(by=self.by, search=search)
             pending: deque = deque()  # (settled future, checked, entries, batch), oldest first
             keys = database.submit(_stored_keys, batches[0]) if batches else None
+            built = Event()
+            built.set()
             for index, batch in enumerate(batches):
                 stored = keys.result()
+                # Check this batch once the previous one's rows are in, while the server
+                # writes their history and checks their keys: before that both threads would
+                # run Python, taking turns with the GIL, and the server would wait for both
+                # (3 s of a 24 s import of 100,000 incidents, measured).
+                built.wait()
                 if index + 1 < len(batches):
                     keys = database.submit(_stored_keys, batches[index + 1])
                 if self.csv:
@@ -117,7 +126,21 @@ class IncidentImport:
                     for record in batch
                     if (item := self._check(record, stored, entries)) is not None
                 ]
-                settled = database.submit(writer.settle, checked, write=self.report.ok)
+                # The new incidents' search documents are computed on the second connection
+                # from now on, ready by the time their rows are written.
+                fresh = [item.clean for item in checked if item.key is None]
+                documents = None
+                if fresh and overlap and self.report.ok:
+                    documents = (fresh, search.submit(search_texts(fresh)))
+                built = Event()
+                settled = database.submit(
+                    writer.settle,
+                    checked,
+                    write=self.report.ok,
+                    built=built,
+                    documents=documents,
+                )
+                settled.add_done_callback(lambda _, built=built: built.set())  # even unrun
                 pending.append((settled, checked, entries, batch))
                 # Fold what is done; at most the batch just submitted stays in flight.
                 while pending and (len(pending) > 1 or pending[0][0].done()):

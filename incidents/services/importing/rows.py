@@ -144,12 +144,14 @@ def copy_with_history(
     stamp: tuple,
     key: tuple[str, list],
     extra: tuple[str, ...] = (),
+    later: list | None = None,
 ) -> None:
     """COPY the rows of `values` and write their `+` history rows; `stamp` is (date, user id).
 
     `key` is (column, values): the table's rows with those values in that column are exactly
     the rows written. A tuple may end with values for the `extra` columns (the search document,
-    which the layout leaves out).
+    which the layout leaves out). With a `later` list, the history rows are not written now:
+    a function writing them is appended to it, for the caller to call.
     """
     if not values:
         return
@@ -160,6 +162,13 @@ def copy_with_history(
     copy_rows(cursor, layout_.table, (*layout_.columns, *extra), rows)
     if layout_.history_table is None:
         return
+    if later is not None:
+        later.append(partial(_write_history, layout_, stamp=stamp, key=key))
+    else:
+        _write_history(layout_, stamp=stamp, key=key)
+
+
+def _write_history(layout_: Layout, *, stamp: tuple, key: tuple[str, list]) -> None:
     quote = connection.ops.quote_name
     tracked = ", ".join(quote(c) for c in layout_.history_columns)
     column, keys = key

@@ -8,7 +8,9 @@ refused by the database no other is written: the import is rolled back anyway.
 """
 
 from collections import defaultdict
+from concurrent.futures import Future
 from dataclasses import dataclass, field
+from threading import Event
 
 from django.db import DatabaseError, connection, transaction
 
@@ -64,8 +66,28 @@ class BatchWriter:
         self.search = search or SearchDocuments(enabled=False)
         self.refused = False
 
-    def settle(self, checked: list[Checked], *, write: bool) -> Settled:
-        """Compare each record with its stored state (locked), count, and write when asked."""
+    def settle(
+        self,
+        checked: list[Checked],
+        *,
+        write: bool,
+        built: Event | None = None,
+        documents: tuple[list, Future] | None = None,
+    ) -> Settled:
+        """Compare each record with its stored state (locked), count, and write when asked.
+
+        `built` is set once what is left of the batch is the server's work (the new incidents'
+        rows are in), or when the batch is settled (see `IncidentImport.run`). `documents`:
+        the search documents of some validated records, asked for ahead (`SearchDocuments
+        .submit`), used when those are exactly the new incidents.
+        """
+        built = built or Event()
+        try:
+            return self._settle(checked, write=write, built=built, documents=documents)
+        finally:
+            built.set()
+
+    def _settle(self, checked: list[Checked], *, write: bool, built: Event, documents) -> Settled:
         settled = Settled()
         existing = [item.key.id for item in checked if item.key is not None]
         stored = {}
@@ -95,25 +117,37 @@ class BatchWriter:
                 # COPY and the server-bound statements use psycopg directly: its errors are
                 # given Django's classes, as the ORM's are.
                 with transaction.atomic(), connection.wrap_database_errors:
-                    self._write(creates, updates, settled)
+                    self._write(creates, updates, settled, built, documents)
             except DatabaseError as error:
                 self.refused = True
                 settled.refusal = f"The database refused these records: {error}"
                 settled.written, settled.changed_sources = [], []
         return settled
 
-    def _write(self, creates: list, updates: list, settled: Settled) -> None:
+    def _write(self, creates: list, updates: list, settled: Settled, built: Event, ahead) -> None:
+        if not creates:
+            built.set()  # changed incidents only: planned and written as it goes
         rows = NewIncidents(now=self.writer.now, user_id=self.writer.user_id)
         for clean in creates:
             rows.add(clean)
-        documents = self.search.submit(rows.search_texts()) if self.writer.copy else None
+        documents = None
+        if ahead is not None and _same_objects(ahead[0], creates):
+            documents = ahead[1]
+        elif self.writer.copy:
+            documents = self.search.submit(rows.search_texts())
         plan = self.sources.plan([c.citations for c in creates] + [c.citations for c, _ in updates])
-        self._write_sources(plan.new)
+        history: list = []  # writers of the new rows' history rows, called once all are in
+        self._write_sources(plan.new, history)
         changed = [self.sources.instance(url) for url in plan.changed]
         self.writer.update(Source, changed, SOURCE_FIELDS)
         settled.changed_sources = changed
         if self.writer.copy:
-            settled.written += rows.write(self.sources, documents)
+            settled.written += rows.write(self.sources, documents, later=history)
+            # What is left of the new incidents is the server's: their history rows (read
+            # back from the rows written) and the key checks below.
+            built.set()
+            for write_history in history:
+                write_history()
             settled.written += self._write_planned(updates)
         else:
             settled.written += self._write_planned([(clean, None) for clean in creates] + updates)
@@ -125,7 +159,7 @@ class BatchWriter:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
-    def _write_sources(self, urls: list[str]) -> None:
+    def _write_sources(self, urls: list[str], history: list) -> None:
         if not urls:
             return
         if not self.writer.copy:
@@ -143,6 +177,7 @@ class BatchWriter:
                 rows,
                 stamp=self.writer.stamp,
                 key=("id", ids),
+                later=history,
             )
 
     def _write_planned(self, items: list) -> list[int]:
@@ -189,3 +224,7 @@ class BatchWriter:
             self.writer.create(model, rows)
         for (model, fields), rows in updates.items():
             self.writer.update(model, rows, list(fields))
+
+
+def _same_objects(a: list, b: list) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
