@@ -648,6 +648,32 @@ def test_a_file_written_in_many_batches_leaves_what_one_batch_leaves(monkeypatch
     assert _registry_snapshot() == one_batch
 
 
+def test_each_imported_row_has_a_creation_history_row_holding_its_stored_values(
+    monkeypatch, curator
+):
+    from incidents.models import MedianLineCrossingDetails, NavigationDisputeDetails
+
+    monkeypatch.setattr(pipeline, "BATCH", 4)
+    report = import_data(copy.deepcopy(_file_of_batches()), by=curator)
+    assert report.ok, report.problems
+
+    for model in (
+        Incident,
+        Participant,
+        Citation,
+        Source,
+        InterceptDetails,
+        MedianLineCrossingDetails,
+        NavigationDisputeDetails,
+    ):
+        names = [f.attname for f in model.history.model.tracked_fields]
+        stored = sorted(model.objects.values_list(*names), key=repr)
+        created = model.history.filter(history_type="+")
+        assert stored, model.__name__
+        assert sorted(created.values_list(*names), key=repr) == stored, model.__name__
+        assert set(created.values_list("history_user", flat=True)) == {curator.pk}
+
+
 def test_a_file_imported_again_in_many_batches_is_all_unchanged(monkeypatch):
     data = _file_of_batches()
     import_data(copy.deepcopy(data))

@@ -3,7 +3,7 @@
 The rows are what `services.records.plan_incident_write` plans for a new incident (status and
 retraction reason from the file, verification derived, version 1), built as tuples: the
 incidents, participants, citations and kind details, each with its `+` history row (see
-`rows.insert_with_history`), and a change-feed event for each one the public sees. The search
+`rows.copy_with_history`), and a change-feed event for each one the public sees. The search
 document is computed as the incident rows go in, from the texts at hand (the cited sources'
 titles in citation order, as `services.search` gathers them), so no statement reads the
 citations back.
@@ -21,7 +21,7 @@ from incidents.services.importing.rows import (
     copy_with_history,
     json_value,
     layout,
-    next_ids,
+    next_ids_of,
 )
 from incidents.services.importing.sources import SourceRegistry
 from incidents.services.validation import DETAIL_MODELS, CleanIncident
@@ -55,6 +55,7 @@ _INCIDENT = (
     "updated_at",
 )
 _PARTICIPANT = (
+    "id",
     "incident_id",
     "country",
     "role",
@@ -64,7 +65,7 @@ _PARTICIPANT = (
     "count",
     "position",
 )
-_CITATION = ("incident_id", "source_id", "quote", "position")
+_CITATION = ("id", "incident_id", "source_id", "quote", "position")
 _EVENT = ("incident_id", "action", "at")
 _PUBLIC_ACTIONS = {
     IncidentStatus.PUBLISHED: str(ChangeAction.PUBLISHED),
@@ -102,38 +103,34 @@ class NewIncidents:
     def search_texts(self) -> list[tuple]:
         return search_texts([clean for clean, _ in self.items])
 
-    def write(
-        self, sources: SourceRegistry, documents=None, later: list | None = None
-    ) -> list[int]:
+    def write(self, sources: SourceRegistry, documents=None) -> list[int]:
         """Write every row (the cited sources are written already); returns the incident ids.
 
-        `documents`: a Future of the search documents (`SearchDocuments.submit`), or None;
-        `later`: see `rows.copy_with_history`.
+        `documents`: a Future of the search documents (`SearchDocuments.submit`), or None.
         """
         if not self.items:
             return []
+        items = self.items
         with connection.cursor() as cursor:
-            ids = next_ids(cursor, Incident, len(self.items))
-            incidents, participants, citations, details, events = self._rows(ids, sources)
-            by_incident = ("incident_id", ids)  # every child of these incidents is new
+            # Numbered ahead, the children as well: their history rows carry their ids.
+            ids, participant_ids, citation_ids = next_ids_of(
+                cursor,
+                [
+                    (Incident, len(items)),
+                    (Participant, sum(len(clean.participants) for clean, _ in items)),
+                    (Citation, sum(len(clean.citations) for clean, _ in items)),
+                ],
+            )
+            incidents, participants, citations, details, events = self._rows(
+                ids, participant_ids, citation_ids, sources
+            )
             for model, known, rows in (
                 (Participant, _PARTICIPANT, participants),
                 (Citation, _CITATION, citations),
             ):
-                # Numbered by their tables: the history rows read the numbers back.
-                child_layout = layout(model, known, generated=("id",))
-                copy_with_history(
-                    cursor, child_layout, rows, stamp=self.stamp, key=by_incident, later=later
-                )
+                copy_with_history(cursor, layout(model, known), rows, stamp=self.stamp)
             for (model, known), rows in details.items():
-                copy_with_history(
-                    cursor,
-                    layout(model, known),
-                    rows,
-                    stamp=self.stamp,
-                    key=by_incident,
-                    later=later,
-                )
+                copy_with_history(cursor, layout(model, known), rows, stamp=self.stamp)
             given = documents.result() if documents is not None else None
             if given is None:
                 given = search_documents.compute(connection.connection, self.search_texts())
@@ -142,24 +139,34 @@ class NewIncidents:
                 layout(Incident, _INCIDENT),
                 [row + (document,) for row, document in zip(incidents, given, strict=True)],
                 stamp=self.stamp,
-                key=("id", ids),
                 extra=("search_vector",),
-                later=later,
             )
             event_layout = layout(ChangeEvent, _EVENT, generated=("id",))
             copy_rows(cursor, event_layout.table, event_layout.columns, event_layout.rows(events))
         return ids
 
-    def _rows(self, ids: list[int], sources: SourceRegistry) -> tuple:
+    def _rows(
+        self, ids: list[int], participant_ids: list[int], citation_ids: list[int], sources
+    ) -> tuple:
         """(incidents, participants, citations, details by (model, columns), events), as tuples."""
         now = self.now
         incidents, participants, citations, events = [], [], [], []
         details: dict = {}
         source_id = sources.id
+        next_participant_id = iter(participant_ids).__next__
+        next_citation_id = iter(citation_ids).__next__
         for pk, (clean, verification) in zip(ids, self.items, strict=True):
             fields = clean.fields
             for position, citation in enumerate(clean.citations):
-                citations.append((pk, source_id(citation["url"]), citation["quote"], position))
+                citations.append(
+                    (
+                        next_citation_id(),
+                        pk,
+                        source_id(citation["url"]),
+                        citation["quote"],
+                        position,
+                    )
+                )
             incidents.append(
                 (
                     pk,
@@ -177,6 +184,7 @@ class NewIncidents:
                 platform = p["platform"]
                 participants.append(
                     (
+                        next_participant_id(),
                         pk,
                         p["country"],
                         p["role"],

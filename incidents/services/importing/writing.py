@@ -136,18 +136,13 @@ class BatchWriter:
         elif self.writer.copy:
             documents = self.search.submit(rows.search_texts())
         plan = self.sources.plan([c.citations for c in creates] + [c.citations for c, _ in updates])
-        history: list = []  # writers of the new rows' history rows, called once all are in
-        self._write_sources(plan.new, history)
+        self._write_sources(plan.new)
         changed = [self.sources.instance(url) for url in plan.changed]
         self.writer.update(Source, changed, SOURCE_FIELDS)
         settled.changed_sources = changed
         if self.writer.copy:
-            settled.written += rows.write(self.sources, documents, later=history)
-            # What is left of the new incidents is the server's: their history rows (read
-            # back from the rows written) and the key checks below.
-            built.set()
-            for write_history in history:
-                write_history()
+            settled.written += rows.write(self.sources, documents)
+            built.set()  # what is left of the new incidents is the server's key checks
             settled.written += self._write_planned(updates)
         else:
             settled.written += self._write_planned([(clean, None) for clean in creates] + updates)
@@ -159,7 +154,7 @@ class BatchWriter:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
-    def _write_sources(self, urls: list[str], history: list) -> None:
+    def _write_sources(self, urls: list[str]) -> None:
         if not urls:
             return
         if not self.writer.copy:
@@ -176,8 +171,6 @@ class BatchWriter:
                 layout(Source, _SOURCE_COLUMNS),
                 rows,
                 stamp=self.writer.stamp,
-                key=("id", ids),
-                later=history,
             )
 
     def _write_planned(self, items: list) -> list[int]:
