@@ -33,14 +33,15 @@ from incidents.choices import (
 from incidents.models import Citation, Contact, Platform, Region, Source
 from incidents.selectors import can_view_drafts
 from incidents.services.contacts import clean_parties
-from incidents.services.validation import is_country
+from incidents.services.validation import country_problem
 
 BBOX_COLUMNS = ["min_longitude", "min_latitude", "max_longitude", "max_latitude"]
 
 
 def _country(code: str) -> str:
-    if not is_country(code):
-        raise serializers.ValidationError(f"{code!r} is not an ISO 3166-1 alpha-2 code.")
+    problem = country_problem(code)
+    if problem is not None:
+        raise serializers.ValidationError(problem)
     return code
 
 

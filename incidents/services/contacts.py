@@ -7,7 +7,7 @@ before this rule sees it; a JSON client or a file gives the codes as stored.
 
 from django.core.exceptions import ValidationError
 
-from incidents.services.validation import is_country
+from incidents.services.validation import country_problem
 
 NOT_A_LIST = "Give a non-empty list of upper-case ISO 3166-1 alpha-2 codes."
 
@@ -17,10 +17,9 @@ def party_problems(value) -> list[tuple[int | None, str]]:
     if not isinstance(value, list) or not value:
         return [(None, NOT_A_LIST)]
     return [
-        (index, f"{code!r} is not an upper-case ISO 3166-1 alpha-2 code.")
-        # Case matters: "us" is not a code here.
+        (index, problem)
         for index, code in enumerate(value)
-        if not isinstance(code, str) or not is_country(code)
+        if (problem := country_problem(code)) is not None
     ]
 
 

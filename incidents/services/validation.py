@@ -117,11 +117,22 @@ CITATION_KEYS = frozenset({*CITATION_FIELDS, "id"})
 DETAIL_KEYS = {
     kind: frozenset({*names, *READ_ONLY_DETAIL_FIELDS}) for kind, names in DETAIL_FIELDS.items()
 }
-# The choices' `.values` are rebuilt on every access: taken once here for the membership tests.
-# The values of the choices, for membership tests of any value (see `_among`).
+
+
+# The choices' `.values` are rebuilt on every access: taken once here for the membership tests
+# of any value (see `_among`).
 STATUSES = frozenset(IncidentStatus.values)
 VERIFICATIONS = frozenset(Verification.values)
 DISPUTE_TYPES = frozenset(DisputeType.values)
+_DRAFT = str(IncidentStatus.DRAFT)
+
+
+def requested_status(value):
+    """The status a record asks for: `value`, or draft when it is absent or empty (an empty
+    CSV cell). Anything else is checked as a status: false or 0 is not a draft."""
+    return _DRAFT if value is None or value == "" else value
+
+
 _COUNTRY_ANSWERS: dict[str, bool] = {}
 
 
@@ -131,13 +142,21 @@ def _among(value, choices: frozenset[str]) -> bool:
 
 
 def is_country(code: str) -> bool:
-    """`code in countries`, remembered (the set of codes is settings, fixed for the process)."""
+    """`code in countries`, remembered (the set of codes is settings, fixed for the process).
+    Case matters: "us" is not a code here."""
     known = _COUNTRY_ANSWERS.get(code)
     if known is None:
         known = code in countries
         if len(_COUNTRY_ANSWERS) < 10_000:
             _COUNTRY_ANSWERS[code] = known
     return known
+
+
+def country_problem(value) -> str | None:
+    """Why `value` is not a country as the registry stores one, or None when it is."""
+    if isinstance(value, str) and is_country(value):
+        return None
+    return f"{value!r} is not an upper-case ISO 3166-1 alpha-2 code."
 
 
 @dataclass
@@ -521,9 +540,7 @@ def _clean_disputed(data: dict, accept_status: bool, errors: _Errors) -> bool:
 
 
 def _clean_status(data: dict, clean: CleanIncident, errors: _Errors) -> None:
-    status = data.get("status")
-    if status is None or status == "":  # absent, or an empty CSV cell: the default
-        status = IncidentStatus.DRAFT
+    status = requested_status(data.get("status"))
     if not _among(status, STATUSES):
         errors.add("status", f"Unknown status {status!r}; use one of {IncidentStatus.values}.")
         return
@@ -605,11 +622,8 @@ def _clean_participants(items, lookups: Lookups, errors: _Errors) -> list[dict]:
                 path + "country",
                 "This field is required (ISO 3166-1 alpha-2, e.g. CN).",
             )
-        elif country != country.upper() or not is_country(country):
-            errors.add(
-                path + "country",
-                f"{country!r} is not an upper-case ISO 3166-1 alpha-2 code.",
-            )
+        elif problem := country_problem(country):
+            errors.add(path + "country", problem)
         else:
             values["country"] = country
         for name in ("role", "force", "platform_detail", "count"):

@@ -39,11 +39,11 @@ from incidents.services.validation import (
     Lookups,
     field_cleaner,
     is_country,
+    requested_status,
     today_anywhere,
     track_columns,
 )
 
-_DRAFT = str(IncidentStatus.DRAFT)
 _RETRACTED = str(IncidentStatus.RETRACTED)
 _DISPUTED = str(Verification.DISPUTED)
 _I, _M = str(IncidentKind.INTERCEPT), str(IncidentKind.MEDIAN_LINE_CROSSING)
@@ -170,9 +170,7 @@ def clean_plain(data: dict, *, lookups: Lookups) -> CleanIncident | None:
             return None
     else:
         details = None
-    status = get("status")
-    if status is None or status == "":
-        status = _DRAFT
+    status = requested_status(get("status"))
     if type(status) is not str or status not in STATUSES:
         return None
     reason = get("retraction_reason")
@@ -284,7 +282,7 @@ def _participants(items, c: dict, lookups: Lookups) -> list | None:
             return None
         get = item.get
         country = get("country")
-        if type(country) is not str or country != country.upper() or not is_country(country):
+        if type(country) is not str or not is_country(country):
             return None
         values = {
             "position": position,

@@ -16,6 +16,7 @@ quoted into the SQL text.
 """
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from operator import itemgetter
@@ -39,7 +40,7 @@ class Layout:
     defaults: tuple  # values of the defaulted columns
     history_table: str | None
     history_columns: tuple[str, ...]  # tracked columns, all among `columns`
-    history_values: "itemgetter | None"  # a full row's values of the tracked columns
+    history_values: Callable | None  # a full row -> the tuple of its tracked columns' values
 
     def rows(self, values: list[tuple]) -> list[tuple]:
         """Full rows: the known values, then the defaults."""
@@ -81,7 +82,12 @@ def layout(model, known: tuple[str, ...], *, generated: tuple[str, ...] = ()) ->
                     f"{model.__name__}'s history needs {missing}: give them values, its history "
                     "rows are made of them"
                 )
-            history_values = itemgetter(*(columns.index(c) for c in history_columns))
+            positions = [columns.index(c) for c in history_columns]
+            history_values = (
+                itemgetter(*positions)
+                if len(positions) > 1
+                else lambda row, at=positions[0]: (row[at],)  # itemgetter gives no tuple
+            )
     result = _LAYOUTS[key] = Layout(
         model=model,
         table=model._meta.db_table,
@@ -171,11 +177,8 @@ def copy_with_history(
         return
     date, user_id = stamp
     tail = (date, None, "+", user_id)
-    values = layout_.history_values
-    if len(layout_.history_columns) == 1:
-        history = [(values(row), *tail) for row in rows]
-    else:
-        history = [values(row) + tail for row in rows]
+    tracked = layout_.history_values
+    history = [tracked(row) + tail for row in rows]
     copy_rows(cursor, layout_.history_table, (*layout_.history_columns, *_HISTORY_COLUMNS), history)
 
 
@@ -189,7 +192,6 @@ def next_ids(cursor, model, count: int) -> list[int]:
 
 def next_ids_of(cursor, wanted: list[tuple]) -> list[list[int]]:
     """For each (model, count) of `wanted`, `count` ids from its sequence: one statement."""
-    wanted = [(model, count) for model, count in wanted]
     if not any(count > 0 for _, count in wanted):
         return [[] for _ in wanted]
     draws = ", ".join(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from incidents.choices import IncidentKind, IncidentStatus, Verification
+from incidents.choices import IncidentKind, Verification
 from incidents.services.importing.rows import binding_cursor
 from incidents.services.validation import (
     CITATION_KEYS,
@@ -27,9 +27,9 @@ from incidents.services.validation import (
     PARTICIPANT_KEYS,
     STATUSES,
     VERIFICATIONS,
+    requested_status,
 )
 
-_DRAFT = str(IncidentStatus.DRAFT)
 _DISPUTED = str(Verification.DISPUTED)
 _I, _M, _N = (
     str(IncidentKind.INTERCEPT),
@@ -53,9 +53,7 @@ class StoredKey:
 
 def record_status(data: dict) -> str | None:
     """The status a record asks for (draft when absent), or None when it is not a status."""
-    status = data.get("status")
-    if status is None or status == "":
-        return _DRAFT
+    status = requested_status(data.get("status"))
     return status if isinstance(status, str) and status in STATUSES else None
 
 

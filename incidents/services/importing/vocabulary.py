@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from incidents.models import Contact, Platform, Source
 from incidents.services.audit import with_user
-from incidents.services.contacts import party_problems
+from incidents.services.contacts import clean_parties, party_problems
 from incidents.services.importing.report import ImportReport
 from incidents.services.records import plan_sources
-from incidents.services.validation import SOURCE_FIELDS, is_country
+from incidents.services.validation import SOURCE_FIELDS, country_problem
 
 PLATFORM_FIELDS = ["slug", "name", "category", "domain", "country"]
 CONTACT_FIELDS = ["external_id", "occurred_on", "kind", "title", "summary"]
@@ -49,10 +49,9 @@ def _unknown_keys(data: dict, allowed, prefix: str, errors: dict) -> None:
 
 
 def _country_code(value, path: str, errors: dict) -> str | None:
-    if not isinstance(value, str) or not is_country(value):  # case matters: "us" is not one
-        errors.setdefault(path, []).append(
-            f"{value!r} is not an upper-case ISO 3166-1 alpha-2 code."
-        )
+    problem = country_problem(value)
+    if problem is not None:
+        errors.setdefault(path, []).append(problem)
         return None
     return value
 
@@ -142,7 +141,7 @@ def clean_contact(data) -> tuple[dict, list[str], list[dict]]:
     sources = _clean_sources(data.get("sources"), errors)
     if errors:
         raise ValidationError(errors)
-    return fields, list(dict.fromkeys(parties)), sources
+    return fields, clean_parties(parties), sources  # checked above: as stored
 
 
 def _clean_sources(items, errors: dict) -> list[dict]:
