@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from incidents.api.history import iso_datetime
 from incidents.api.mixins import MethodFirstMixin
+from incidents.api.pagination import integer_parameter
 from incidents.api.write_serializers import ChangeFeedSerializer, error_400
 from incidents.services.feed import events_after
 
@@ -28,22 +29,6 @@ def reject_unknown_parameters(request, known) -> None:
         raise ValidationError(
             {name: [f"Unknown parameter; use {sorted(known - {'format'})}."] for name in unknown}
         )
-
-
-def integer_parameter(request, name: str, *, default: int, minimum: int, maximum=None) -> int:
-    values = request.query_params.getlist(name)
-    if not values:
-        return default
-    if len(values) > 1:
-        raise ValidationError({name: ["Give it once."]})
-    raw = values[0]
-    if not (raw.isascii() and raw.isdigit()):
-        raise ValidationError({name: [f"Must be a non-negative integer, not {raw!r}."]})
-    value = int(raw)
-    if value < minimum or (maximum is not None and value > maximum):
-        bound = f"between {minimum} and {maximum}" if maximum is not None else f"{minimum} or more"
-        raise ValidationError({name: [f"Must be {bound}, not {value}."]})
-    return value
 
 
 class ChangesView(MethodFirstMixin, APIView):

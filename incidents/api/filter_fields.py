@@ -7,6 +7,7 @@ silently ignored filter (SPEC §2).
 
 import datetime as dt
 import math
+import re
 from typing import NamedTuple
 
 from django import forms
@@ -106,6 +107,17 @@ class PointField(forms.CharField):
         return Point(lat, lon)
 
 
+def _as_given(value) -> None:
+    """A typed query value is read as given: `limit=1%0D` or `min_aircraft=%203` is a mistake
+    the schema's types do not allow, never quietly trimmed (found by live fuzzing)."""
+    if isinstance(value, str) and value != value.strip():
+        raise forms.ValidationError(
+            "Must not begin or end with white space: %(value)r.",
+            code="invalid",
+            params={"value": value},
+        )
+
+
 class StrictBooleanField(forms.Field):
     """`true` or `false` (also 1/0); anything else is an error, never a silent "no filter"."""
 
@@ -117,18 +129,41 @@ class StrictBooleanField(forms.Field):
             return None
         if isinstance(value, bool):
             return value
+        _as_given(value)
         try:
-            return self.VALUES[str(value).strip().lower()]
+            return self.VALUES[str(value).lower()]
         except KeyError:
             raise forms.ValidationError(
                 "Must be true or false, not %(value)r.", code="invalid", params={"value": value}
             ) from None
 
 
-class BoundedDateTimeField(forms.DateTimeField):
-    """An ISO 8601 datetime or date (midnight UTC); naive values are UTC."""
+class IsoDateField(forms.DateField):
+    """YYYY-MM-DD only: Django's DateField also reads "10/25/2006", which `format: date` is not."""
+
+    PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
     def to_python(self, value):
+        if isinstance(value, str) and value and not self.PATTERN.fullmatch(value):
+            raise forms.ValidationError(
+                "Must be a date as YYYY-MM-DD, not %(value)r.",
+                code="invalid",
+                params={"value": value},
+            )
+        return super().to_python(value)
+
+
+class BoundedDateTimeField(forms.DateTimeField):
+    """An ISO 8601 datetime or date (midnight UTC); naive values are UTC.
+
+    Of Django's other input formats only YYYY-MM-DD is kept: "10/25/2006 14:30" is not ISO."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["input_formats"] = ["%Y-%m-%d"]
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        _as_given(value)
         result = super().to_python(value)
         if result is not None:
             try:
@@ -250,18 +285,30 @@ class PointFilter(filters.CharFilter):
     field_class = PointField
 
 
+class DecimalNumberField(forms.FloatField):
+    """A plain decimal number ("12", "-0.5", "1e3"): float() also reads "1_000", " 12 ",
+    "nan" and "infinity", which the schema's `type: number` does not."""
+
+    PATTERN = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+    def to_python(self, value):
+        if isinstance(value, str) and value and not self.PATTERN.fullmatch(value):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class FloatFilter(filters.NumberFilter):
-    field_class = forms.FloatField  # refuses NaN and infinity
+    field_class = DecimalNumberField
 
 
 class WholeNumberField(forms.IntegerField):
-    """Digits only: Django's IntegerField also takes "3.0" and "3.", which the schema's
-    `type: integer` does not (found by live fuzzing)."""
+    """Digits only: Django's IntegerField also takes "3.0", "3.", " 3" and "3_000", which the
+    schema's `type: integer` does not (found by live fuzzing)."""
+
+    PATTERN = re.compile(r"[+-]?[0-9]+")
 
     def to_python(self, value):
-        text = value.strip() if isinstance(value, str) else value
-        digits = text.lstrip("+-") if isinstance(text, str) else ""
-        if isinstance(text, str) and text and not (digits.isascii() and digits.isdigit()):
+        if isinstance(value, str) and value and not self.PATTERN.fullmatch(value):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 
@@ -276,6 +323,10 @@ class StrictBooleanFilter(filters.BooleanFilter):
 
 class DateTimeFilter(filters.DateTimeFilter):
     field_class = BoundedDateTimeField
+
+
+class DateFilter(filters.DateFilter):
+    field_class = IsoDateField
 
 
 class IncidentFilterForm(forms.Form):

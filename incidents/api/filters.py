@@ -23,6 +23,7 @@ from incidents.api.filter_fields import (
     BBoxFilter,
     ChoicesFilter,
     CountryFilter,
+    DateFilter,
     DateTimeFilter,
     FloatFilter,
     IncidentFilterForm,
@@ -136,10 +137,10 @@ class IncidentFilterSet(filters.FilterSet):
         help_text="Curation state. Default: published (staff: all). `draft` needs the view "
         "permission (400 otherwise).",
     )
-    occurred_after = filters.DateFilter(
+    occurred_after = DateFilter(
         field_name="occurred_on", lookup_expr="gte", help_text="occurred_on on or after (date)."
     )
-    occurred_before = filters.DateFilter(
+    occurred_before = DateFilter(
         field_name="occurred_on", lookup_expr="lte", help_text="occurred_on on or before (date)."
     )
     country = CountryFilter(

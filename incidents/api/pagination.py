@@ -1,21 +1,28 @@
 """limit/offset paging (SPEC §2): default 50, at most 1000, and a 400 for anything else."""
 
+import re
+
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
 MAX_LIMIT = 1000
+# int() also reads " 1", "1\r" and "1_000"; a query's integer is digits and nothing else.
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
-def _parse(
-    request, name: str, default: int | None, minimum: int, maximum: int | None
+def integer_parameter(
+    request, name: str, *, default: int | None, minimum: int, maximum: int | None = None
 ) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None:
+    """The integer query parameter `name`, given once, within bounds; else a 400 naming it."""
+    values = request.query_params.getlist(name)
+    if not values:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationError({name: [f"Must be an integer, not {raw!r}."]}) from None
+    if len(values) > 1:
+        raise ValidationError({name: ["Give it once."]})
+    raw = values[0]
+    if not _INTEGER.fullmatch(raw):
+        raise ValidationError({name: [f"Must be an integer, not {raw!r}."]})
+    value = int(raw)
     if value < minimum or (maximum is not None and value > maximum):
         bound = f"between {minimum} and {maximum}" if maximum is not None else f"{minimum} or more"
         raise ValidationError({name: [f"Must be {bound}, not {value}."]})
@@ -27,10 +34,16 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
     max_limit = MAX_LIMIT
 
     def get_limit(self, request):
-        return _parse(request, self.limit_query_param, self.default_limit, 1, self.max_limit)
+        return integer_parameter(
+            request,
+            self.limit_query_param,
+            default=self.default_limit,
+            minimum=1,
+            maximum=self.max_limit,
+        )
 
     def get_offset(self, request):
-        return _parse(request, self.offset_query_param, 0, 0, None)
+        return integer_parameter(request, self.offset_query_param, default=0, minimum=0)
 
     def paginate_counted(self, queryset, request, counted_page):
         """paginate_queryset for a page whose count comes with it: `counted_page(queryset,

@@ -19,7 +19,7 @@ from rest_framework.parsers import JSONParser
 
 from incidents import services
 from incidents.api.conditional import Conflict
-from incidents.api.filter_fields import ChoicesFilter, CountryFilter
+from incidents.api.filter_fields import ChoicesFilter, CountryFilter, DateFilter
 from incidents.api.mixins import StrictQueryMixin
 from incidents.api.schema import document_query_errors
 from incidents.api.write_serializers import ErrorResponse409Serializer
@@ -213,8 +213,8 @@ class SourceFilterSet(filters.FilterSet):
 class ContactFilterSet(filters.FilterSet):
     kind = ChoicesFilter(choices=ContactKind.choices)
     party = CountryFilter(method="with_party", help_text="A party of the contact (ISO alpha-2).")
-    occurred_after = filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
-    occurred_before = filters.DateFilter(field_name="occurred_on", lookup_expr="lte")
+    occurred_after = DateFilter(field_name="occurred_on", lookup_expr="gte")
+    occurred_before = DateFilter(field_name="occurred_on", lookup_expr="lte")
 
     class Meta:
         model = Contact

@@ -69,6 +69,20 @@ BAD_LIST_QUERIES = [
     ("limit=1001", "limit", "invalid"),
     ("limit=ten", "limit", "invalid"),
     ("offset=-1", "offset", "invalid"),
+    # Typed values are read as given, never trimmed or loosely parsed (live fuzzing: limit=1%0D).
+    ("limit=1%0D", "limit", "invalid"),
+    ("offset=%206", "offset", "invalid"),
+    ("limit=1_0", "limit", "invalid"),
+    ("min_aircraft=%203", "min_aircraft", "invalid"),
+    ("min_vessels=3_0", "min_vessels", "invalid"),
+    ("min_penetration_km=1_0", "min_penetration_km", "invalid"),
+    ("min_penetration_km=infinity", "min_penetration_km", "invalid"),
+    ("min_closest_approach_m=5%0A", "min_closest_approach_m", "invalid"),
+    ("crossed_median_line=true%20", "crossed_median_line", "invalid"),
+    ("occurred_after=10/25/2006", "occurred_after", "invalid"),
+    ("occurred_before=2024-01-01%0D", "occurred_before", "invalid"),
+    ("updated_after=10/25/2006%2014:30", "updated_after", "invalid"),
+    ("updated_after=%202024-01-01", "updated_after", "invalid"),
     ("q=" + "x" * 201, "q", "max_length"),
     ("&".join(f"country={c}" for c in ["US"] * 51), "country", "max_length"),
     ("format=xlsx", "format", "invalid_choice"),
@@ -89,6 +103,24 @@ def test_a_bad_list_parameter_is_a_400_naming_it_and_why(api_client, query, attr
     assert body["type"] == "validation_error"
     assert [(e["attr"], e["code"]) for e in body["errors"]] == [(attr, code)]
     assert body["errors"][0]["detail"]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/regions/", "/api/v1/platforms/", "/api/v1/sources/"])
+def test_a_limit_with_a_line_break_is_refused_on_every_list(api_client, url):
+    response = api_client.get(f"{url}?offset=6237&limit=1%0D")
+
+    assert response.status_code == 400
+    assert [(e["attr"], e["code"]) for e in response.json()["errors"]] == [("limit", "invalid")]
+
+
+def test_typed_parameters_still_read_their_plain_forms(api_client):
+    query = (
+        "limit=5&offset=0&min_aircraft=%2B3&min_penetration_km=1.5e1"
+        "&min_closest_approach_m=.5&occurred_after=2024-01-01"
+        "&updated_after=2024-01-01T10:00:00%2B08:00&crossed_median_line=TRUE"
+    )
+
+    assert api_client.get(f"{LIST}?{query}").status_code == 200
 
 
 def test_every_bad_parameter_of_one_request_is_reported(api_client):

@@ -125,6 +125,16 @@ def test_contacts_filter_by_party_kind_and_date(api_client):
     assert [c["id"] for c in response.json()["results"]] == [match.pk]
 
 
+@pytest.mark.parametrize("date", ["11/15/2023", "2023-11-15%0D"])
+def test_contacts_refuse_a_date_that_is_not_yyyy_mm_dd(api_client, date):
+    response = api_client.get(f"/api/v1/contacts/?occurred_after={date}")
+
+    assert response.status_code == 400
+    assert [(e["attr"], e["code"]) for e in response.json()["errors"]] == [
+        ("occurred_after", "invalid")
+    ]
+
+
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
