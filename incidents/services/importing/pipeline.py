@@ -169,6 +169,11 @@ class IncidentImport:
             for item, is_new in zip(checked, result.is_new, strict=True):
                 self._note_entry(entries, item.record, item.clean, is_new=bool(is_new))
             self.entries += entries
+        # The batch's documents are let go here, on this thread, while the database works:
+        # freed all at once when the import returned, 100,000 parsed records held up the
+        # return by 0.5 s after the commit (measured). Nothing reads them after the fold.
+        for record in batch:
+            record.data = None
 
     def _check(self, record: Record, stored: dict, entries: list) -> Checked | None:
         """A validated record to settle, or None (unchanged, or refused with its problems)."""
