@@ -548,11 +548,11 @@ def test_imported_incidents_get_the_search_document_the_services_keep():
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="search documents are PostgreSQL's")
-def test_search_documents_asked_for_other_records_are_not_given_to_these():
+def test_rows_shaped_for_other_records_are_not_written_for_these():
     from concurrent.futures import Future
 
     from incidents.services.importing.reading import Record
-    from incidents.services.importing.writing import BatchWriter, Checked
+    from incidents.services.importing.writing import BatchWriter, Checked, Prepared
     from incidents.services.validation import Lookups, clean_incident
 
     lookups = Lookups.load()
@@ -562,10 +562,12 @@ def test_search_documents_asked_for_other_records_are_not_given_to_these():
     wrong = Future()
     wrong.set_result([b"not a document"])
 
-    BatchWriter(by=None).settle(
+    writer = BatchWriter(by=None)
+    writer.settle(
         [Checked(Record("record 0", document), clean, None, False)],
         write=True,
-        documents=([other], wrong),  # asked for `other`, not for this batch's new incident
+        # shaped for `other`, not for this batch's new incident
+        prepared=Prepared(writer.new_rows([other]), wrong),
     )
 
     incident = Incident.objects.get()

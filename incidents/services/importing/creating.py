@@ -87,49 +87,106 @@ def search_texts(cleans: list[CleanIncident]) -> list[tuple]:
 
 
 class NewIncidents:
-    """The rows of one batch's new incidents, planned in memory, then written by `write`."""
+    """The rows of one batch's new incidents, shaped in memory by `add`, then written by `write`.
+
+    `add` shapes each row without the ids it will have (the incident's place in the batch
+    stands for its id), so the shaping can run on the checking thread while the database
+    thread writes the previous batch (see `IncidentImport.run`); `write` draws the ids and
+    puts them in.
+    """
 
     def __init__(self, *, now, user_id: int | None):
         self.now = now
         self.stamp = (now, user_id)
-        self.items: list[tuple[CleanIncident, str]] = []  # (clean, verification)
+        self.cleans: list[CleanIncident] = []
+        # Each row without its ids: the incident's index in `cleans` first, for the children.
+        self.incidents: list[tuple] = []
+        self.participants: list[tuple] = []
+        self.citations: list[tuple] = []  # (index, url, quote, position)
+        self.details: dict = {}  # (model, columns) -> rows
+        self.events: list[tuple] = []
 
     def add(self, clean: CleanIncident) -> None:
+        now, index, fields = self.now, len(self.cleans), clean.fields
+        self.cleans.append(clean)
         verification = derive_verification(
             [(c["type"], c["publisher"]) for c in clean.citations], disputed=clean.disputed
         )
-        self.items.append((clean, verification))
+        self.incidents.append(
+            (
+                *_field_values(fields),
+                clean.status,
+                clean.retraction_reason,
+                clean.disputed,
+                verification,
+                1,
+                now,
+                now,
+            )
+        )
+        for p in clean.participants:
+            platform = p["platform"]
+            self.participants.append(
+                (
+                    index,
+                    p["country"],
+                    p["role"],
+                    p["force"],
+                    platform.pk if platform is not None else None,
+                    p["platform_detail"],
+                    p["count"],
+                    p["position"],
+                )
+            )
+        for position, citation in enumerate(clean.citations):
+            self.citations.append((index, citation["url"], citation["quote"], position))
+        if clean.details is not None:
+            model = DETAIL_MODELS[fields["kind"]]
+            self.details.setdefault((model, ("incident_id", *clean.details)), []).append(
+                (index, *_json_values(model, clean.details))
+            )
+        action = _PUBLIC_ACTIONS.get(clean.status)
+        if action is not None:
+            self.events.append((index, action, now))
 
     def search_texts(self) -> list[tuple]:
-        return search_texts([clean for clean, _ in self.items])
+        return search_texts(self.cleans)
 
     def write(self, sources: SourceRegistry, documents=None) -> list[int]:
         """Write every row (the cited sources are written already); returns the incident ids.
 
-        `documents`: a Future of the search documents (`SearchDocuments.submit`), or None.
+        `documents`: a Future of the search documents (from the second connection), or None.
         """
-        if not self.items:
+        if not self.cleans:
             return []
-        items = self.items
         with connection.cursor() as cursor:
             # Numbered ahead, the children as well: their history rows carry their ids.
             ids, participant_ids, citation_ids = next_ids_of(
                 cursor,
                 [
-                    (Incident, len(items)),
-                    (Participant, sum(len(clean.participants) for clean, _ in items)),
-                    (Citation, sum(len(clean.citations) for clean, _ in items)),
+                    (Incident, len(self.cleans)),
+                    (Participant, len(self.participants)),
+                    (Citation, len(self.citations)),
                 ],
             )
-            incidents, participants, citations, details, events = self._rows(
-                ids, participant_ids, citation_ids, sources
-            )
+            source_id = sources.id
+            participants = [
+                (pk, ids[row[0]], *row[1:])
+                for pk, row in zip(participant_ids, self.participants, strict=True)
+            ]
+            citations = [
+                (pk, ids[index], source_id(url), quote, position)
+                for pk, (index, url, quote, position) in zip(
+                    citation_ids, self.citations, strict=True
+                )
+            ]
             for model, known, rows in (
                 (Participant, _PARTICIPANT, participants),
                 (Citation, _CITATION, citations),
             ):
                 copy_with_history(cursor, layout(model, known), rows, stamp=self.stamp)
-            for (model, known), rows in details.items():
+            for (model, known), rows in self.details.items():
+                rows = [(ids[row[0]], *row[1:]) for row in rows]
                 copy_with_history(cursor, layout(model, known), rows, stamp=self.stamp)
             given = documents.result() if documents is not None else None
             if given is None:
@@ -137,73 +194,17 @@ class NewIncidents:
             copy_with_history(
                 cursor,
                 layout(Incident, _INCIDENT),
-                [row + (document,) for row, document in zip(incidents, given, strict=True)],
+                [
+                    (pk, *row, document)
+                    for pk, row, document in zip(ids, self.incidents, given, strict=True)
+                ],
                 stamp=self.stamp,
                 extra=("search_vector",),
             )
             event_layout = layout(ChangeEvent, _EVENT, generated=("id",))
+            events = [(ids[index], action, at) for index, action, at in self.events]
             copy_rows(cursor, event_layout.table, event_layout.columns, event_layout.rows(events))
         return ids
-
-    def _rows(
-        self, ids: list[int], participant_ids: list[int], citation_ids: list[int], sources
-    ) -> tuple:
-        """(incidents, participants, citations, details by (model, columns), events), as tuples."""
-        now = self.now
-        incidents, participants, citations, events = [], [], [], []
-        details: dict = {}
-        source_id = sources.id
-        next_participant_id = iter(participant_ids).__next__
-        next_citation_id = iter(citation_ids).__next__
-        for pk, (clean, verification) in zip(ids, self.items, strict=True):
-            fields = clean.fields
-            for position, citation in enumerate(clean.citations):
-                citations.append(
-                    (
-                        next_citation_id(),
-                        pk,
-                        source_id(citation["url"]),
-                        citation["quote"],
-                        position,
-                    )
-                )
-            incidents.append(
-                (
-                    pk,
-                    *_field_values(fields),
-                    clean.status,
-                    clean.retraction_reason,
-                    clean.disputed,
-                    verification,
-                    1,
-                    now,
-                    now,
-                )
-            )
-            for p in clean.participants:
-                platform = p["platform"]
-                participants.append(
-                    (
-                        next_participant_id(),
-                        pk,
-                        p["country"],
-                        p["role"],
-                        p["force"],
-                        platform.pk if platform is not None else None,
-                        p["platform_detail"],
-                        p["count"],
-                        p["position"],
-                    )
-                )
-            if clean.details is not None:
-                model = DETAIL_MODELS[fields["kind"]]
-                details.setdefault((model, ("incident_id", *clean.details)), []).append(
-                    (pk, *_json_values(model, clean.details))
-                )
-            action = _PUBLIC_ACTIONS.get(clean.status)
-            if action is not None:
-                events.append((pk, action, now))
-        return incidents, participants, citations, details, events
 
 
 _JSON_FIELDS: dict = {}

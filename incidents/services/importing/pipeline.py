@@ -19,7 +19,6 @@ from django.db import connection
 from incidents.choices import PUBLIC_STATUSES, IncidentStatus
 from incidents.duplicates import duplicate_pairs, key_of, stored_candidates
 from incidents.models import Source
-from incidents.services.importing.creating import search_texts
 from incidents.services.importing.plain import clean_plain
 from incidents.services.importing.reading import Record
 from incidents.services.importing.report import ImportReport
@@ -27,7 +26,7 @@ from incidents.services.importing.search_documents import SearchDocuments
 from incidents.services.importing.sources import source_values
 from incidents.services.importing.unchanged import record_key, record_status, stored_keys
 from incidents.services.importing.worker import DatabaseThread
-from incidents.services.importing.writing import BatchWriter, Checked, Settled
+from incidents.services.importing.writing import BatchWriter, Checked, Prepared, Settled
 from incidents.services.incidents import publication_problems
 from incidents.services.validation import SOURCE_FIELDS, CleanIncident, Lookups, clean_incident
 
@@ -126,19 +125,20 @@ class IncidentImport:
                     for record in batch
                     if (item := self._check(record, stored, entries)) is not None
                 ]
-                # The new incidents' search documents are computed on the second connection
-                # from now on, ready by the time their rows are written.
+                # The new incidents' rows are shaped here, and their search documents computed
+                # on the second connection from now on, ready by the time the rows are written.
                 fresh = [item.clean for item in checked if item.key is None]
-                documents = None
+                prepared = None
                 if fresh and overlap and self.report.ok:
-                    documents = (fresh, search.submit(search_texts(fresh)))
+                    rows = writer.new_rows(fresh)
+                    prepared = Prepared(rows, search.submit(rows.search_texts()))
                 built = Event()
                 settled = database.submit(
                     writer.settle,
                     checked,
                     write=self.report.ok,
                     built=built,
-                    documents=documents,
+                    prepared=prepared,
                 )
                 settled.add_done_callback(lambda _, built=built: built.set())  # even unrun
                 pending.append((settled, checked, entries, batch))

@@ -48,6 +48,15 @@ class Checked:
 
 
 @dataclass
+class Prepared:
+    """New incidents' rows shaped ahead, on the checking thread (`BatchWriter.new_rows`), and
+    a Future of their search documents (or None)."""
+
+    rows: NewIncidents
+    documents: Future | None
+
+
+@dataclass
 class Settled:
     created: int = 0
     updated: int = 0
@@ -66,28 +75,35 @@ class BatchWriter:
         self.search = search or SearchDocuments(enabled=False)
         self.refused = False
 
+    def new_rows(self, cleans: list[CleanIncident]) -> NewIncidents:
+        """The rows of these new incidents, shaped (any thread: it touches no shared state)."""
+        rows = NewIncidents(now=self.writer.now, user_id=self.writer.user_id)
+        for clean in cleans:
+            rows.add(clean)
+        return rows
+
     def settle(
         self,
         checked: list[Checked],
         *,
         write: bool,
         built: Event | None = None,
-        documents: tuple[list, Future] | None = None,
+        prepared: Prepared | None = None,
     ) -> Settled:
         """Compare each record with its stored state (locked), count, and write when asked.
 
         `built` is set once what is left of the batch is the server's work (the new incidents'
-        rows are in), or when the batch is settled (see `IncidentImport.run`). `documents`:
-        the search documents of some validated records, asked for ahead (`SearchDocuments
-        .submit`), used when those are exactly the new incidents.
+        rows are in), or when the batch is settled (see `IncidentImport.run`). `prepared`: the
+        rows (and search documents) of some validated records, shaped ahead, used when those
+        are exactly the new incidents.
         """
         built = built or Event()
         try:
-            return self._settle(checked, write=write, built=built, documents=documents)
+            return self._settle(checked, write=write, built=built, prepared=prepared)
         finally:
             built.set()
 
-    def _settle(self, checked: list[Checked], *, write: bool, built: Event, documents) -> Settled:
+    def _settle(self, checked: list[Checked], *, write: bool, built: Event, prepared) -> Settled:
         settled = Settled()
         existing = [item.key.id for item in checked if item.key is not None]
         stored = {}
@@ -117,24 +133,24 @@ class BatchWriter:
                 # COPY and the server-bound statements use psycopg directly: its errors are
                 # given Django's classes, as the ORM's are.
                 with transaction.atomic(), connection.wrap_database_errors:
-                    self._write(creates, updates, settled, built, documents)
+                    self._write(creates, updates, settled, built, prepared)
             except DatabaseError as error:
                 self.refused = True
                 settled.refusal = f"The database refused these records: {error}"
                 settled.written, settled.changed_sources = [], []
         return settled
 
-    def _write(self, creates: list, updates: list, settled: Settled, built: Event, ahead) -> None:
+    def _write(
+        self, creates: list, updates: list, settled: Settled, built: Event, prepared
+    ) -> None:
         if not creates:
             built.set()  # changed incidents only: planned and written as it goes
-        rows = NewIncidents(now=self.writer.now, user_id=self.writer.user_id)
-        for clean in creates:
-            rows.add(clean)
-        documents = None
-        if ahead is not None and _same_objects(ahead[0], creates):
-            documents = ahead[1]
-        elif self.writer.copy:
-            documents = self.search.submit(rows.search_texts())
+        if prepared is not None and _same_objects(prepared.rows.cleans, creates):
+            rows, documents = prepared.rows, prepared.documents
+        else:
+            rows, documents = self.new_rows(creates), None
+            if self.writer.copy and creates:
+                documents = self.search.submit(rows.search_texts())
         plan = self.sources.plan([c.citations for c in creates] + [c.citations for c, _ in updates])
         self._write_sources(plan.new)
         changed = [self.sources.instance(url) for url in plan.changed]
