@@ -22,7 +22,7 @@ from incidents.api.conditional import Conflict
 from incidents.api.filter_fields import ChoicesFilter, CountryFilter, DateFilter
 from incidents.api.mixins import StrictQueryMixin
 from incidents.api.schema import document_query_errors
-from incidents.api.write_serializers import ErrorResponse409Serializer
+from incidents.api.write_serializers import ErrorResponse409Serializer, JsonStringOnly
 from incidents.choices import (
     ContactKind,
     IncidentStatus,
@@ -45,21 +45,9 @@ def _country(code: str) -> str:
     return code
 
 
-class _JsonStringOnly:
-    """Takes a JSON string only: DRF's text and choice fields would also turn 12 into "12"."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            if isinstance(self, serializers.ChoiceField):
-                # The error code the schema lists for a choice: invalid_choice.
-                self.fail("invalid_choice", input=data)
-            raise serializers.ValidationError("Expected a string.", code="invalid")
-        return super().to_internal_value(data)
-
-
 @functools.cache
 def _json_string_only(field_class):
-    return type(field_class.__name__, (_JsonStringOnly, field_class), {})
+    return type(field_class.__name__, (JsonStringOnly, field_class), {})
 
 
 class ModelCleanMixin:

@@ -32,24 +32,28 @@ from incidents.choices import (
 # --- strict JSON types -------------------------------------------------------------------
 
 
-class StrictCharField(serializers.CharField):
-    """A JSON string; DRF's CharField would also take 12 and turn it into "12"."""
+class JsonStringOnly:
+    """Takes a JSON string only: DRF's text and choice fields would also turn 12 into "12".
 
-    default_error_messages = {"invalid": "Expected a string."}
+    A mixin before any CharField or ChoiceField class (see `StrictCharField`); the model
+    serializers of the vocabularies put it before the fields they build.
+    """
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
-            self.fail("invalid")
+            if isinstance(self, serializers.ChoiceField):
+                # The error code the schema lists for a choice: invalid_choice.
+                self.fail("invalid_choice", input=data)
+            raise serializers.ValidationError("Expected a string.", code="invalid")
         return super().to_internal_value(data)
 
 
-class StrictURLField(serializers.URLField):
+class StrictCharField(JsonStringOnly, serializers.CharField):
+    pass
+
+
+class StrictURLField(JsonStringOnly, serializers.URLField):
     default_error_messages = {"invalid": "Enter a valid URL (http or https)."}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -81,11 +85,8 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
-class StrictChoiceField(serializers.ChoiceField):
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid_choice", input=data)
-        return super().to_internal_value(data)
+class StrictChoiceField(JsonStringOnly, serializers.ChoiceField):
+    pass
 
 
 def _optional(field_class, **kwargs):
