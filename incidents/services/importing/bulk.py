@@ -23,7 +23,7 @@ from simple_history.utils import (
     get_history_model_for_model,
 )
 
-from incidents.services.importing.rows import next_ids
+from incidents.services.importing.rows import HISTORY_COLUMNS, history_tail, next_ids
 
 _BATCH = 1000
 
@@ -171,12 +171,7 @@ class BulkWriter:
             history_model._meta.db_table,
             list(history_model.tracked_fields),
             objs,
-            extra={
-                "history_date": self.now,
-                "history_change_reason": None,
-                "history_type": history_type,
-                "history_user_id": self.user.pk if self.user is not None else None,
-            },
+            extra=dict(zip(HISTORY_COLUMNS, history_tail(self.stamp, history_type), strict=True)),
         )
 
 

@@ -175,14 +175,21 @@ def copy_with_history(
     copy_rows(cursor, layout_.table, (*layout_.columns, *extra), rows)
     if layout_.history_table is None:
         return
-    date, user_id = stamp
-    tail = (date, None, "+", user_id)
+    tail = history_tail(stamp, "+")
     tracked = layout_.history_values
     history = [tracked(row) + tail for row in rows]
-    copy_rows(cursor, layout_.history_table, (*layout_.history_columns, *_HISTORY_COLUMNS), history)
+    copy_rows(cursor, layout_.history_table, (*layout_.history_columns, *HISTORY_COLUMNS), history)
 
 
-_HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user_id")
+# What a history row holds beside the tracked fields, as `bulk_history_create` fills it.
+HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user_id")
+
+
+def history_tail(stamp: tuple, history_type: str) -> tuple:
+    """The values of HISTORY_COLUMNS for a history row of `history_type` ("+", "~", "-")
+    stamped with `stamp` (date, user id): no change reason."""
+    date, user_id = stamp
+    return (date, None, history_type, user_id)
 
 
 def next_ids(cursor, model, count: int) -> list[int]:
