@@ -65,6 +65,9 @@ BAD_LIST_QUERIES = [
     ("crossed_median_line=maybe", "crossed_median_line", "invalid"),
     ("ordering=title", "ordering", "invalid_choice"),
     ("ordering=id&ordering=-id", "ordering", "repeated_parameter"),
+    ("ordering=,,,,", "ordering", "invalid_choice"),  # a 500 found by live fuzzing
+    ("ordering=-occurred_on,,id", "ordering", "invalid_choice"),
+    ("ordering=-", "ordering", "invalid_choice"),
     ("limit=0", "limit", "invalid"),
     ("limit=1001", "limit", "invalid"),
     ("limit=ten", "limit", "invalid"),
