@@ -107,6 +107,27 @@ class PointField(forms.CharField):
         return Point(lat, lon)
 
 
+# A query's integer: digits with an optional sign. int() would also read " 1", "1\r", "1_000".
+INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+class _Shaped:
+    """A form field whose text must have the shape `PATTERN` (matched whole) before the field
+    reads it: Django's number and date fields read more than the schema's types allow."""
+
+    PATTERN: re.Pattern
+    shape_message = None  # default: the field's own "invalid" message
+
+    def to_python(self, value):
+        if isinstance(value, str) and value and not self.PATTERN.fullmatch(value):
+            raise forms.ValidationError(
+                self.shape_message or self.error_messages["invalid"],
+                code="invalid",
+                params={"value": value},
+            )
+        return super().to_python(value)
+
+
 def _as_given(value) -> None:
     """A typed query value is read as given: `limit=1%0D` or `min_aircraft=%203` is a mistake
     the schema's types do not allow, never quietly trimmed (found by live fuzzing)."""
@@ -138,19 +159,11 @@ class StrictBooleanField(forms.Field):
             ) from None
 
 
-class IsoDateField(forms.DateField):
+class IsoDateField(_Shaped, forms.DateField):
     """YYYY-MM-DD only: Django's DateField also reads "10/25/2006", which `format: date` is not."""
 
     PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-    def to_python(self, value):
-        if isinstance(value, str) and value and not self.PATTERN.fullmatch(value):
-            raise forms.ValidationError(
-                "Must be a date as YYYY-MM-DD, not %(value)r.",
-                code="invalid",
-                params={"value": value},
-            )
-        return super().to_python(value)
+    shape_message = "Must be a date as YYYY-MM-DD, not %(value)r."
 
 
 class BoundedDateTimeField(forms.DateTimeField):
@@ -285,32 +298,22 @@ class PointFilter(filters.CharFilter):
     field_class = PointField
 
 
-class DecimalNumberField(forms.FloatField):
+class DecimalNumberField(_Shaped, forms.FloatField):
     """A plain decimal number ("12", "-0.5", "1e3"): float() also reads "1_000", " 12 ",
     "nan" and "infinity", which the schema's `type: number` does not."""
 
     PATTERN = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
-
-    def to_python(self, value):
-        if isinstance(value, str) and value and not self.PATTERN.fullmatch(value):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
 
 
 class FloatFilter(filters.NumberFilter):
     field_class = DecimalNumberField
 
 
-class WholeNumberField(forms.IntegerField):
+class WholeNumberField(_Shaped, forms.IntegerField):
     """Digits only: Django's IntegerField also takes "3.0", "3.", " 3" and "3_000", which the
     schema's `type: integer` does not (found by live fuzzing)."""
 
-    PATTERN = re.compile(r"[+-]?[0-9]+")
-
-    def to_python(self, value):
-        if isinstance(value, str) and value and not self.PATTERN.fullmatch(value):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
+    PATTERN = INTEGER
 
 
 class IntegerFilter(filters.NumberFilter):

@@ -1,13 +1,11 @@
 """limit/offset paging (SPEC §2): default 50, at most 1000, and a 400 for anything else."""
 
-import re
-
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
+from incidents.api.filter_fields import INTEGER
+
 MAX_LIMIT = 1000
-# int() also reads " 1", "1\r" and "1_000"; a query's integer is digits and nothing else.
-_INTEGER = re.compile(r"-?[0-9]+")
 
 
 def integer_parameter(
@@ -20,7 +18,7 @@ def integer_parameter(
     if len(values) > 1:
         raise ValidationError({name: ["Give it once."]})
     raw = values[0]
-    if not _INTEGER.fullmatch(raw):
+    if not INTEGER.fullmatch(raw):
         raise ValidationError({name: [f"Must be an integer, not {raw!r}."]})
     value = int(raw)
     if value < minimum or (maximum is not None and value > maximum):
