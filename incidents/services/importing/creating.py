@@ -4,9 +4,9 @@ The rows are what `services.records.plan_incident_write` plans for a new inciden
 retraction reason from the file, verification derived, version 1), built as tuples: the
 incidents, participants, citations and kind details, each with its `+` history row (see
 `rows.copy_with_history`), and a change-feed event for each one the public sees. The search
-document is computed as the incident rows go in, from the texts at hand (the cited sources'
-titles in citation order, as `services.search` gathers them), so no statement reads the
-citations back.
+documents are computed from the texts at hand (the cited sources' titles in citation order, as
+`services.search` gathers them), on the import's second connection when it has one, so no
+statement reads the citations back.
 """
 
 from operator import itemgetter

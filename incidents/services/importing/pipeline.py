@@ -3,7 +3,8 @@
 This thread reads and checks; each batch is then settled and written (`writing`) on the
 database thread (`worker`) while this one checks the next. A batch costs a fixed number of
 statements: the stored texts of its external ids (see `unchanged`), the stored rows of those
-that differ, the cited sources not met before, then a COPY and a history statement per table.
+that differ, the cited sources not met before, then a COPY of rows and one of their history
+rows per table.
 Records identical to the stored incident are recognised without validation; every other one
 goes through `plain.clean_plain` or, when it is not plain, `clean_incident`, the validation of
 the admin and the API, with the same outcome. Writing stops at the first problem; validation

@@ -145,18 +145,20 @@ class BatchWriter:
     ) -> None:
         if not creates:
             built.set()  # changed incidents only: planned and written as it goes
-        if prepared is not None and _same_objects(prepared.rows.cleans, creates):
-            rows, documents = prepared.rows, prepared.documents
-        else:
-            rows, documents = self.new_rows(creates), None
-            if self.writer.copy and creates:
+        # On PostgreSQL the new incidents go in as COPY rows; elsewhere as instances, below.
+        rows = documents = None
+        if self.writer.copy and creates:
+            if prepared is not None and _same_objects(prepared.rows.cleans, creates):
+                rows, documents = prepared.rows, prepared.documents
+            else:
+                rows = self.new_rows(creates)
                 documents = self.search.submit(rows.search_texts())
         plan = self.sources.plan([c.citations for c in creates] + [c.citations for c, _ in updates])
         self._write_sources(plan.new)
         changed = [self.sources.instance(url) for url in plan.changed]
         self.writer.update(Source, changed, SOURCE_FIELDS)
         settled.changed_sources = changed
-        if self.writer.copy:
+        if rows is not None:
             settled.written += rows.write(self.sources, documents)
             built.set()  # what is left of the new incidents is the server's key checks
             settled.written += self._write_planned(updates)
