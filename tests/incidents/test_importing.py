@@ -20,6 +20,7 @@ from incidents.models import (
 )
 from incidents.selectors import documents_for
 from incidents.services.importing import (
+    INCIDENT_MODELS,
     import_data,
     import_file,
     pipeline,
@@ -653,21 +654,12 @@ def test_a_file_written_in_many_batches_leaves_what_one_batch_leaves(monkeypatch
 def test_each_imported_row_has_a_creation_history_row_holding_its_stored_values(
     monkeypatch, curator
 ):
-    from incidents.models import MedianLineCrossingDetails, NavigationDisputeDetails
-
     monkeypatch.setattr(pipeline, "BATCH", 4)
     report = import_data(copy.deepcopy(_file_of_batches()), by=curator)
     assert report.ok, report.problems
 
-    for model in (
-        Incident,
-        Participant,
-        Citation,
-        Source,
-        InterceptDetails,
-        MedianLineCrossingDetails,
-        NavigationDisputeDetails,
-    ):
+    assert len(INCIDENT_MODELS) == 7  # incident, participant, citation, source, three details
+    for model in INCIDENT_MODELS:
         names = [f.attname for f in model.history.model.tracked_fields]
         stored = sorted(model.objects.values_list(*names), key=repr)
         created = model.history.filter(history_type="+")

@@ -17,9 +17,6 @@ from django.db import connection, transaction
 from incidents.models import (
     Citation,
     Incident,
-    InterceptDetails,
-    MedianLineCrossingDetails,
-    NavigationDisputeDetails,
     Participant,
     Source,
 )
@@ -43,7 +40,7 @@ from incidents.services.importing.vocabulary import (
     import_sources,
 )
 from incidents.services.incidents import sources_changed
-from incidents.services.validation import Lookups
+from incidents.services.validation import DETAIL_MODELS, Lookups
 
 __all__ = [
     "ImportProblem",
@@ -59,15 +56,9 @@ FORMATS = ("json", "csv")
 # plans made for the old sizes scan whole tables. Smaller growth is autovacuum's business.
 ANALYZE_AFTER = 10_000
 ANALYZE_GROWTH = 0.25
-_ANALYZED_TABLES = [
-    Incident,
-    Participant,
-    Citation,
-    Source,
-    InterceptDetails,
-    MedianLineCrossingDetails,
-    NavigationDisputeDetails,
-]
+# The tables of incidents that an import fills (each row with its history row), and whose
+# statistics a large import refreshes.
+INCIDENT_MODELS = (Incident, Participant, Citation, Source, *DETAIL_MODELS.values())
 
 
 def import_data(
@@ -224,5 +215,5 @@ def _analyze(written: int) -> None:
         before = cursor.fetchone()[0]
         if before > 0 and written < before * ANALYZE_GROWTH:
             return
-        tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in _ANALYZED_TABLES)
+        tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in INCIDENT_MODELS)
         cursor.execute(f"ANALYZE {tables}")
