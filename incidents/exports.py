@@ -9,7 +9,6 @@ The `export_incidents` command writes these to a file; the API's `/incidents/exp
 `response_chunks`, which on PostgreSQL hands the CSV to one COPY statement (incidents/csv_sql.py).
 """
 
-import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
@@ -18,7 +17,7 @@ from itertools import islice
 from django.db import connections, transaction
 
 from incidents import csv_sql, documents_sql
-from incidents.interchange import CSV_COLUMNS, document_to_csv_row
+from incidents.interchange import CSV_COLUMNS, csv_writer, document_to_csv_row
 from incidents.selectors import ROW_COLUMNS, incident_documents
 
 BATCH_SIZE = 2000
@@ -36,7 +35,7 @@ def _json(value) -> str:
 def csv_text(documents: Iterable[dict], *, header: bool = True) -> str:
     """CSV of these documents: the interchange columns, formula-like cells neutralised."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     if header:
         writer.writerow(CSV_COLUMNS)
     writer.writerows(document_to_csv_row(document) for document in documents)

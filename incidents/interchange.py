@@ -10,6 +10,7 @@ Cells that a spreadsheet would run as a formula (= + - @, tab, CR) are prefixed 
 way out, and that prefix is removed again on the way in.
 """
 
+import csv
 import json
 
 CSV_COLUMNS = [
@@ -99,6 +100,13 @@ def participants_cell(participants: list[dict]) -> str:
     return "|".join(
         f"{p['country']}:{p['role']}:{p['force'] or ''}:{p['platform'] or ''}" for p in participants
     )
+
+
+def csv_writer(stream):
+    """A csv.writer for the interchange CSV. Rows end in "\\n" on every path and backend:
+    PostgreSQL's COPY, which writes the API's large exports, ends them no other way, and the
+    list's `format=csv` page, the export and the admin's download must be the same bytes."""
+    return csv.writer(stream, lineterminator="\n")
 
 
 def document_to_csv_row(document: dict) -> list:

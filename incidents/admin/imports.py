@@ -7,7 +7,6 @@ confirm it) with its digest; confirming imports exactly the file that was previe
 
 import base64
 import copy
-import csv
 import datetime as dt
 import hashlib
 import json
@@ -21,7 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from incidents.admin.forms import ImportForm
-from incidents.interchange import CSV_COLUMNS, document_to_csv_row
+from incidents.interchange import CSV_COLUMNS, csv_writer, document_to_csv_row
 from incidents.models import Incident, Platform
 from incidents.selectors import documents_for
 from incidents.services.importing import import_file
@@ -167,7 +166,7 @@ class _Line:
 
 
 def _csv_lines(ids):
-    writer = csv.writer(_Line())
+    writer = csv_writer(_Line())
     yield writer.writerow(CSV_COLUMNS)
     for document in _documents(ids):
         yield writer.writerow(document_to_csv_row(document))

@@ -225,6 +225,7 @@ def test_the_copy_export_equals_the_python_csv_cell_for_cell(curator_client, var
     rows = csv_rows(exported)
     assert rows == csv_rows(python_page)
     assert len(rows) > 1
+    assert exported == python_page  # byte for byte: line ends too
 
 
 def test_the_copy_export_neutralises_formulas_and_writes_python_floats(api_client, varied):

@@ -40,10 +40,10 @@ def _refused(*args) -> tuple[str, str]:
     return err.getvalue(), str(refused.value)
 
 
-def _spreadsheet(tmp_path, rows: list[dict]) -> str:
+def _spreadsheet(tmp_path, rows: list[dict], *, line_end: str = "\r\n") -> str:
     path = tmp_path / "incidents.csv"
     with path.open("w", encoding="utf-8", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=SPREADSHEET_COLUMNS)
+        writer = csv.DictWriter(file, fieldnames=SPREADSHEET_COLUMNS, lineterminator=line_end)
         writer.writeheader()
         writer.writerows(rows)
     return str(path)
@@ -88,21 +88,23 @@ def test_a_refused_json_file_names_record_and_field_and_writes_nothing(tmp_path)
     assert Incident.objects.count() == 0
 
 
+@pytest.mark.parametrize("line_end", ["\r\n", "\n"], ids=["spreadsheet-crlf", "registry-lf"])
 def test_a_spreadsheet_with_one_bad_row_is_refused_then_imports_fixed_then_changes_nothing(
-    tmp_path,
+    tmp_path, line_end
 ):
     SourceFactory(url="https://source.example.org/sheet", publisher="Example", type="media")
-    rows = [_row(1), _row(2, occurred_on="26/05/2023"), _row(3)]
+    rows = [_row(1, title="Two\nlines"), _row(2, occurred_on="26/05/2023"), _row(3)]
 
-    err, _ = _refused(_spreadsheet(tmp_path, rows))
-    assert err.startswith("line 3, occurred_on: ")
+    err, _ = _refused(_spreadsheet(tmp_path, rows, line_end=line_end))
+    assert err.startswith("line 4, occurred_on: ")  # the file's line: row 1's title spans two
     assert Incident.objects.count() == 0
 
     rows[1]["occurred_on"] = "2023-05-27"
-    out, _ = _run(_spreadsheet(tmp_path, rows))
+    out, _ = _run(_spreadsheet(tmp_path, rows, line_end=line_end))
     assert "incidents: 3 created" in out
+    assert Incident.objects.get(external_id="sheet-1").title == "Two\nlines"
 
-    out, _ = _run(_spreadsheet(tmp_path, rows))
+    out, _ = _run(_spreadsheet(tmp_path, rows, line_end=line_end))
     assert "incidents: 0 created, 0 updated, 3 unchanged" in out
 
 
